@@ -1,0 +1,126 @@
+/*
+ * config.h - sentinel.conf: parse into a model, apply to the core, rewrite.
+ *
+ * Parsing is pure (text in, struct config out) so it can be fuzzed; errors
+ * name the file, the line and the problem, as Redis does.  Rewriting keeps
+ * the user's lines, comments and order, updates changed values where they
+ * stand and appends generated state (myid, epochs, known-*) at the end; the
+ * file is replaced atomically (temp file, fsync, rename, fsync dir).
+ */
+#ifndef SENTINELD_APP_CONFIG_H
+#define SENTINELD_APP_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core.h"
+
+enum log_format {
+    LOG_FORMAT_REDIS,
+    LOG_FORMAT_JSON,
+};
+
+struct config_known {
+    char *host;
+    int port;
+    char *runid;            /* known-sentinel only, may be NULL */
+};
+
+/* One `sentinel monitor` block with everything said about that master. */
+struct config_master {
+    char *name;
+    char *host;
+    int port;
+    int quorum;
+    int line;               /* line of its monitor directive, for errors */
+    int64_t down_after_ms;
+    int64_t failover_timeout_ms;
+    int parallel_syncs;
+    int64_t master_reboot_down_after_ms;
+    int64_t replica_validity_ms;
+    int64_t min_failover_interval_ms;
+    uint64_t config_epoch;
+    uint64_t leader_epoch;
+    char *auth_pass;
+    char *auth_user;
+    char *notification_script;
+    char *client_reconfig_script;
+    struct rename *renames;
+    size_t rename_count;
+    struct config_known *replicas;
+    size_t replica_count;
+    struct config_known *sentinels;
+    size_t sentinel_count;
+};
+
+struct config {
+    char *path;             /* absolute path of the config file */
+    int port;
+    char **binds;
+    size_t bind_count;
+    int protected_mode;
+    int daemonize;
+    char *pidfile;
+    char *logfile;          /* "" = stdout */
+    enum core_log_level loglevel;
+    enum log_format log_format;
+    char *dir;
+    char *requirepass;
+    char *announce_ip;
+    int announce_port;
+    int resolve_hostnames;
+    int announce_hostnames;
+    char *sentinel_user;
+    char *sentinel_pass;
+    int deny_scripts_reconfig;
+    int64_t script_max_exec_ms;
+    int http_port;
+    char *http_bind;
+    char *myid;             /* may be NULL: a new one is generated */
+    uint64_t current_epoch;
+    struct config_master *masters;
+    size_t master_count;
+    struct addr *peers;     /* `sentinel peer`, `--sentinel-addrs` */
+    size_t peer_count;
+    int test_config;        /* --test-config given */
+};
+
+/* Fills cfg with defaults (port 26379, protected-mode yes, ...). */
+void config_defaults(struct config *cfg);
+
+/* Frees everything cfg owns (not cfg itself); safe on a zeroed struct. */
+void config_clear(struct config *cfg);
+
+/* Parses text (the file's contents; name is used in error messages) into
+ * cfg, which must hold defaults or earlier content: later lines override
+ * earlier ones, as Redis does.  Returns 0, or -1 with err set to
+ * "<name>:<line>: <problem>" and cfg partly filled (call config_clear). */
+int config_parse_text(struct config *cfg, const char *name, const char *text,
+                      size_t len, char *err, size_t errlen);
+
+/* Loads a config file plus command-line overrides (argv holds
+ * "--directive", "value"... pairs, already split; "--sentinel" is ignored,
+ * "--sentinel-addrs h:p,h:p" adds peers, "--test-config" sets test_config).
+ * Makes the path absolute.  Returns 0, or -1 with err set. */
+int config_load(struct config *cfg, const char *path, int argc,
+                char *const *argv, char *err, size_t errlen);
+
+/* Builds the core's masters, replicas, sentinels and peers from cfg.
+ * Returns 0, or -1 with err set (e.g. a duplicated master name). */
+int config_apply(const struct config *cfg, struct core *core,
+                 const struct core_time *now, char *err, size_t errlen);
+
+/* Produces the rewritten text of the config file: old_text (may be NULL)
+ * with lines updated in place and generated state appended.  Returns a
+ * malloc'd NUL-terminated string the caller frees, or NULL on OOM. */
+char *config_render(const struct config *cfg, const struct core *core,
+                    const char *old_text, size_t old_len);
+
+/* Rewrites cfg->path from cfg and core atomically: renders, writes a temp
+ * file in the same directory, fsyncs, renames over the old file, fsyncs the
+ * directory.  On failure the old file is untouched and err says why.
+ * Returns 0 or -1. */
+int config_rewrite(const struct config *cfg, const struct core *core,
+                   char *err, size_t errlen);
+
+#endif
