@@ -65,7 +65,9 @@ struct core_event {
     enum core_tag tag;         /* REPLY */
     uint64_t ctx;              /* REPLY: the ctx of the SEND action */
     const struct core_reply *reply; /* REPLY, borrowed */
-    const char *payload;       /* HELLO, borrowed, NUL-terminated */
+    const char *payload;       /* HELLO: the message; LINK_UP of CHANNEL_CMD:
+                                  our local IP on that connection (or NULL).
+                                  Borrowed, NUL-terminated. */
 };
 
 enum core_log_level {

@@ -116,6 +116,9 @@ struct link {
     char *auth_user;        /* owned, may be NULL */
     char *auth_pass;        /* owned, may be NULL */
     int wants_pubsub;
+    char local_ip[HOST_MAX]; /* our address as this link's peer sees it */
+    int64_t pubsub_last_activity_ms;
+    int64_t pubsub_connected_since_ms;
     struct link *next;
 };
 
@@ -137,6 +140,7 @@ struct instance {
     int64_t last_pub_ms;     /* last hello we published to it */
     int64_t last_hello_ms;   /* sentinels: last hello received from it */
     int64_t last_master_down_reply_ms;
+    int64_t last_ask_ms;     /* sentinels: last is-master-down question */
     int64_t info_refresh_ms; /* when the last INFO reply arrived, 0 = never */
     char *info_cache;        /* last INFO text, owned, may be NULL */
     enum role_reported role_reported;
