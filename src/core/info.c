@@ -147,15 +147,14 @@ static int info_replica_pairs(struct info_span value, struct info_replica *r)
     return have_host && have_port ? 0 : -1;
 }
 
-/* Before Redis 2.8: <ip>,<port>,<state>. */
+/* Before Redis 2.8: <ip>,<port>,<state>; the state may be missing. */
 static int info_replica_legacy(struct info_span value, struct info_replica *r)
 {
     struct info_span host, port, state;
 
     if (!info_split(&value, ',', &host))
         return -1;
-    if (!info_split(&value, ',', &port))
-        return -1;
+    info_split(&value, ',', &port);
     info_split(&value, ',', &state);
     if (!info_token_ok(host, HOST_MAX - 1) || info_parse_port(port, &r->port) != 0)
         return -1;
