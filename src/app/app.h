@@ -16,14 +16,14 @@ struct event_base;
 struct event;
 struct config;
 struct server;
-struct shell;
+struct outlink_set;
 
 struct app {
     struct event_base *base;
     struct core *core;
     struct config *cfg;
     struct server *server;
-    struct shell *shell;
+    struct outlink_set *links;
     struct event *tick_timer;
     struct core_actions actions;
     struct core_time now;   /* read once per loop turn */
@@ -34,6 +34,10 @@ struct app {
 
 /* Reads the clocks into app->now.  The only place the program reads time. */
 void app_clock_update(struct app *app);
+
+/* Reads the clock, feeds one event to the core and carries out the
+ * actions it produced.  ev and what it points to are borrowed. */
+void app_feed(struct app *app, const struct core_event *ev);
 
 /* Carries out and then empties app->actions: sends, events (log, pub/sub,
  * scripts), config persistence.  Returns 0, or -1 if a PERSIST failed (the

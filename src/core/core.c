@@ -214,7 +214,7 @@ struct link *core_link_find(const struct core *core, uint64_t id)
 
 /* A new link counts as pinged and available at creation, so that a node we
  * can never connect to still goes down after down-after-milliseconds. */
-static void link_start_clock(struct link *link, const struct core_time *now)
+void core_link_start_clock(struct link *link, const struct core_time *now)
 {
     if (link->act_ping_ms == 0 && link->last_avail_ms == 0) {
         link->act_ping_ms = now->mono_ms;
@@ -245,7 +245,7 @@ struct instance *core_instance_new(struct core *core, enum instance_kind kind,
     inst->master_link_down_since_s = 0;
     enum link_class cls = kind == INSTANCE_SENTINEL ? LINK_SENTINEL : LINK_DATA;
     inst->link = core_link_acquire(core, cls, &inst->addr);
-    link_start_clock(inst->link, now);
+    core_link_start_clock(inst->link, now);
     if (kind == INSTANCE_REPLICA) {
         inst->name = core_xasprintf(strchr(host, ':') ? "[%s]:%d" : "%s:%d", host, port);
         if (master != NULL)
@@ -312,7 +312,7 @@ struct master *core_master_add(struct core *core, const char *name, const char *
     m->inst.replica_priority = DEFAULT_REPLICA_PRIORITY;
     m->inst.replica_announced = 1;
     m->inst.link = core_link_acquire(core, LINK_DATA, &m->inst.addr);
-    link_start_clock(m->inst.link, now);
+    core_link_start_clock(m->inst.link, now);
     m->quorum = quorum;
     m->parallel_syncs = DEFAULT_PARALLEL_SYNCS;
     m->failover_timeout_ms = DEFAULT_FAILOVER_TIMEOUT_MS;
@@ -407,6 +407,55 @@ void core_master_set_auth(struct core *core, struct master *master, const char *
 const struct addr *core_master_addr(const struct master *master)
 {
     return &master->inst.addr;
+}
+
+void core_master_reset(struct core *core, const struct core_time *now, struct master *m,
+                       struct core_actions *out)
+{
+    while (m->replica_count > 0)
+        core_replica_remove_at(core, m, m->replica_count - 1);
+    while (m->sentinel_count > 0)
+        core_sentinel_remove_at(core, m, m->sentinel_count - 1);
+    m->inst.flags &= FLAG_O_DOWN | FLAG_S_DOWN;
+    m->failover_state = FAILOVER_NONE;
+    m->failover_state_change_ms = 0;
+    m->failover_start_ms = 0;
+    m->promoted = NULL;
+    free(m->leader);
+    m->leader = NULL;
+    m->inst.info_refresh_ms = 0;
+    m->inst.role_reported = ROLE_MASTER;
+    m->inst.role_reported_ms = now->mono_ms;
+    core_act_disconnect(out, m->inst.link);
+    core_act_event(out, LOG_WARNING, "+reset-master", &m->inst, "%s", "");
+    core_act_persist(out);
+}
+
+int core_ckquorum(const struct core *core, const struct master *m, int *usable, char *msg,
+                  size_t msglen)
+{
+    (void)core;
+    int voters = (int)m->sentinel_count + 1;
+    int n = 1;
+    for (size_t i = 0; i < m->sentinel_count; i++)
+        if (!(m->sentinels[i]->flags & (FLAG_S_DOWN | FLAG_O_DOWN)))
+            n++;
+    *usable = n;
+    int noquorum = n < m->quorum;
+    int noauth = n < voters / 2 + 1;
+    if (!noquorum && !noauth) {
+        snprintf(msg, msglen,
+                 "OK %d usable Sentinels. Quorum and failover authorization can be reached", n);
+        return 0;
+    }
+    /* Redis's wording, both reasons when both apply. */
+    snprintf(msg, msglen, "NOQUORUM %d usable Sentinels. %s%s%s", n,
+             noquorum ? "Not enough available Sentinels to reach the specified quorum "
+                        "for this master" : "",
+             noquorum && noauth ? ". " : "",
+             noauth ? "Not enough available Sentinels to reach the majority and authorize "
+                      "a failover" : "");
+    return -1;
 }
 
 /* --- flags ---------------------------------------------------------------------------- */

@@ -69,8 +69,12 @@ void monitor_hello(struct core *core, const struct core_time *now,
                    const char *payload, struct core_actions *out);
 int monitor_instance_is_down(const struct instance *inst);
 
+/* Starts a new link's clocks (see core.c). */
+void core_link_start_clock(struct link *link, const struct core_time *now);
+
 /* failover.c */
-void failover_tick(struct core *core, const struct core_time *now,
+struct instance *failover_select_replica(const struct master *m, const struct core_time *now);
+int failover_tick(struct core *core, const struct core_time *now,
                    struct master *m, struct core_actions *out);
 void failover_on_info(struct core *core, const struct core_time *now,
                       struct instance *inst, struct core_actions *out);

@@ -28,6 +28,9 @@
 #define PING_PERIOD_MS 1000
 #define INFO_PERIOD_MS 10000
 #define INFO_PERIOD_FAST_MS 1000
+#define INFO_PERIOD_PROMOTION_MS 100
+#define INFO_PERIOD_RECONF_MS 250
+#define ASK_PERIOD_SDOWN_MS 250
 #define HELLO_PERIOD_MS 2000
 #define ASK_PERIOD_MS 1000
 #define TILT_TRIGGER_MS 2000
@@ -194,6 +197,8 @@ struct master {
     int64_t failover_state_change_ms;
     int64_t failover_start_ms;      /* also the earliest next try */
     int64_t failover_delay_logged_ms;
+    int64_t failover_delay_until_ms; /* start after this desync delay */
+    int64_t failover_begin_ms;       /* when the current attempt began */
     int64_t last_failover_end_ms;
     uint64_t failover_epoch;
     struct instance *promoted;

@@ -96,6 +96,15 @@ static void send_periodic(struct core *core, const struct core_time *now,
         info_period = INFO_PERIOD_FAST_MS;
     if (inst->kind == INSTANCE_MASTER && (inst->flags & FLAG_FAILOVER_IN_PROGRESS))
         info_period = INFO_PERIOD_FAST_MS;
+    /* Event-driven failover: the promoted replica and the replicas being
+     * repointed are polled fast, so each step follows the previous one as
+     * soon as it is visible. */
+    if (inst->kind == INSTANCE_REPLICA && (m->inst.flags & FLAG_FAILOVER_IN_PROGRESS)) {
+        if (m->failover_state == FAILOVER_WAIT_PROMOTION && inst == m->promoted)
+            info_period = INFO_PERIOD_PROMOTION_MS;
+        else if (inst->flags & (FLAG_RECONF_SENT | FLAG_RECONF_INPROG))
+            info_period = INFO_PERIOD_RECONF_MS;
+    }
     if (inst->kind != INSTANCE_SENTINEL &&
         (inst->info_refresh_ms == 0 || now->mono_ms - inst->info_refresh_ms > info_period))
         send_info(inst, out);
@@ -187,7 +196,10 @@ static void ask_peers(struct core *core, const struct core_time *now, struct mas
         }
         if (!(m->inst.flags & FLAG_S_DOWN) || !s->link->cmd_connected)
             continue;
-        if (!forced && (elapsed < ASK_PERIOD_MS || now->mono_ms - s->last_ask_ms < ASK_PERIOD_MS))
+        /* Until the master is objectively down we ask more often than
+         * Redis does (answers are cheap), so ODOWN follows SDOWN quickly. */
+        int64_t period = (m->inst.flags & FLAG_O_DOWN) ? ASK_PERIOD_MS : ASK_PERIOD_SDOWN_MS;
+        if (!forced && (elapsed < period || now->mono_ms - s->last_ask_ms < period))
             continue;
         if (s->link->pending_commands >= MAX_PENDING_COMMANDS * s->link->refcount)
             continue;
@@ -274,12 +286,8 @@ static void tick_master(struct core *core, const struct core_time *now, struct m
     for (size_t i = 0; i < m->sentinel_count; i++)
         check_sdown(now, m->sentinels[i], out);
     check_odown(now, m, out);
-    int forced = m->failover_state == FAILOVER_WAIT_START &&
-                 m->failover_state_change_ms == now->mono_ms;
-    failover_tick(core, now, m, out);
-    forced = forced || (m->failover_state == FAILOVER_WAIT_START &&
-                        m->failover_state_change_ms == now->mono_ms);
-    ask_peers(core, now, m, forced, out);
+    int started = failover_tick(core, now, m, out);
+    ask_peers(core, now, m, started, out);
 }
 
 void monitor_tick(struct core *core, const struct core_time *now, struct core_actions *out)

@@ -1,0 +1,335 @@
+/*
+ * main.c - the program: arguments, start-up, the loop, shutdown.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "app/app.h"
+#include "app/config.h"
+#include "app/events.h"
+#include "app/log.h"
+#include "app/version.h"
+#include "net/outlink.h"
+#include "net/server.h"
+
+#define TICK_MS 100
+
+void app_clock_update(struct app *app)
+{
+    struct timespec mono, wall;
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    clock_gettime(CLOCK_REALTIME, &wall);
+    app->now.mono_ms = (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+    app->now.wall_ms = (int64_t)wall.tv_sec * 1000 + wall.tv_nsec / 1000000;
+}
+
+int app_persist(struct app *app, char *err, size_t errlen)
+{
+    char buf[512];
+    if (config_rewrite(app->cfg, app->core, buf, sizeof(buf)) < 0) {
+        log_write(LOG_WARNING, "WARNING: Sentinel was not able to save the new "
+                               "configuration on disk!!!: %s", buf);
+        if (err != NULL)
+            snprintf(err, errlen, "%s", buf);
+        return -1;
+    }
+    log_write(LOG_NOTICE, "Sentinel new configuration saved on disk");
+    return 0;
+}
+
+/* Actions are run in order; PERSISTs are coalesced but always happen
+ * before the next thing anyone else can observe (a send, an event) and
+ * before this function returns, so a vote is on disk before its reply.
+ * A nested call (an action fed an event back) appends to the same list and
+ * the outermost call runs it. */
+int app_actions_run(struct app *app)
+{
+    static int depth;
+    static int persist_pending;
+    static int persist_failed;
+    if (depth > 0)
+        return 0;
+    depth++;
+    for (size_t i = 0; i < app->actions.count; i++) {
+        struct core_action a = app->actions.items[i];
+        if (a.type == CORE_ACT_PERSIST) {
+            persist_pending = 1;
+            continue;
+        }
+        if (persist_pending && a.type != CORE_ACT_LOG) {
+            persist_pending = 0;
+            if (app_persist(app, NULL, 0) < 0)
+                persist_failed = 1;
+        }
+        switch (a.type) {
+        case CORE_ACT_SEND:
+            outlink_set_send(app->links, a.link_id, a.channel, a.tag, a.ctx, a.argc, a.argv);
+            break;
+        case CORE_ACT_EVENT:
+            events_emit(app, &app->actions.items[i]);
+            break;
+        case CORE_ACT_LOG:
+            log_write(a.level, "%s", a.text);
+            break;
+        case CORE_ACT_DISCONNECT:
+            outlink_set_disconnect(app->links, a.link_id);
+            break;
+        case CORE_ACT_RECONFIG_SCRIPT:
+            events_reconfig_script(app, &app->actions.items[i]);
+            break;
+        case CORE_ACT_CRASH:
+            log_write(LOG_WARNING, "Simulated failure: exiting now");
+            _exit(99);
+        default:
+            break;
+        }
+    }
+    if (persist_pending) {
+        persist_pending = 0;
+        if (app_persist(app, NULL, 0) < 0)
+            persist_failed = 1;
+    }
+    core_actions_reset(&app->actions);
+    depth--;
+    int failed = persist_failed;
+    persist_failed = 0;
+    return failed ? -1 : 0;
+}
+
+void app_feed(struct app *app, const struct core_event *ev)
+{
+    app_clock_update(app);
+    core_step(app->core, &app->now, ev, &app->actions);
+    app_actions_run(app);
+}
+
+void app_shutdown(struct app *app)
+{
+    if (app->shutting_down)
+        return;
+    app->shutting_down = 1;
+    log_write(LOG_WARNING, "User requested shutdown...");
+    app_persist(app, NULL, 0);
+    event_base_loopexit(app->base, NULL);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct app *app = arg;
+    app_clock_update(app);
+    outlink_set_reconcile(app->links);
+    struct core_event ev = {.type = CORE_EV_TICK};
+    app_feed(app, &ev);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct app *app = arg;
+    if (sig == SIGHUP) {
+        log_reopen();
+        return;
+    }
+    log_write(LOG_WARNING, "Received %s scheduling shutdown...",
+              sig == SIGINT ? "SIGINT" : "SIGTERM");
+    app_shutdown(app);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: sentineld /path/to/sentinel.conf [--directive value]...\n"
+            "       sentineld /path/to/sentinel.conf --test-config\n"
+            "       sentineld --version | --help\n\n"
+            "Every sentinel.conf directive may be given as --name value after\n"
+            "the file (e.g. --port 26380).  --sentinel is accepted and ignored.\n"
+            "--sentinel-addrs \"host:port,host:port\" adds static peer sentinels.\n");
+}
+
+static uint64_t random_seed(void)
+{
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+        seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    return seed;
+}
+
+static void random_hex(char *out, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char bytes[64];
+    if (getrandom(bytes, n, 0) != (ssize_t)n)
+        for (size_t i = 0; i < n; i++)
+            bytes[i] = (unsigned char)rand();
+    for (size_t i = 0; i < n; i++)
+        out[i] = hex[bytes[i] & 15];
+    out[n] = '\0';
+}
+
+static int daemonize(void)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
+        if (fd > STDERR_FILENO)
+            close(fd);
+    }
+    return 0;
+}
+
+static int write_pidfile(const char *path)
+{
+    FILE *f = fopen(path, "we");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%d\n", (int)getpid());
+    return fclose(f);
+}
+
+/* Loads the config and builds the core.  Returns 0, or the exit status. */
+static int app_load(struct app *app, int argc, char **argv)
+{
+    char err[1024];
+    app->cfg = calloc(1, sizeof(*app->cfg));
+    config_defaults(app->cfg);
+    const char *path = argc > 1 && strncmp(argv[1], "--", 2) != 0 ? argv[1] : NULL;
+    if (path == NULL) {
+        fprintf(stderr, "Sentinel needs config file on disk to save state. Exiting...\n");
+        return 1;
+    }
+    if (config_load(app->cfg, path, argc - 2, argv + 2, err, sizeof(err)) < 0) {
+        fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (sentineld %s) ***\n%s\n",
+                SENTINELD_VERSION, err);
+        return 1;
+    }
+    app_clock_update(app);
+    app->core = core_new(app->cfg->myid, random_seed());
+    if (config_apply(app->cfg, app->core, &app->now, err, sizeof(err)) < 0) {
+        fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (sentineld %s) ***\n%s\n",
+                SENTINELD_VERSION, err);
+        return 1;
+    }
+    if (app->cfg->test_config) {
+        printf("Configuration of %s is OK\n", app->cfg->path);
+        return 0;
+    }
+    return -1;
+}
+
+static int app_start(struct app *app)
+{
+    char err[512];
+    if (app->cfg->dir != NULL && chdir(app->cfg->dir) < 0) {
+        fprintf(stderr, "Can't chdir to '%s': %s\n", app->cfg->dir, strerror(errno));
+        return 1;
+    }
+    if (app->cfg->daemonize && daemonize() < 0)
+        return 1;
+    if (log_open(app->cfg->logfile, app->cfg->loglevel, app->cfg->log_format) < 0) {
+        fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
+        return 1;
+    }
+    if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0')
+        write_pidfile(app->cfg->pidfile);
+    log_write(LOG_WARNING, "sentineld %s starting, pid=%d", SENTINELD_VERSION, (int)getpid());
+    app->server = server_new(app->base, app, (const char *const *)app->cfg->binds,
+                             app->cfg->bind_count, app->cfg->port, err, sizeof(err));
+    if (app->server == NULL) {
+        log_write(LOG_WARNING, "%s", err);
+        return 1;
+    }
+    if (app_persist(app, err, sizeof(err)) < 0) {
+        log_write(LOG_WARNING, "Sentinel config file %s is not writable: %s. Exiting...",
+                  app->cfg->path, err);
+        return 1;
+    }
+    log_write(LOG_WARNING, "Sentinel ID is %s", app->core->myid);
+    for (size_t i = 0; i < app->core->master_count; i++) {
+        struct master *m = app->core->masters[i];
+        log_write(LOG_WARNING, "+monitor master %s %s %d quorum %d", m->inst.name,
+                  m->inst.addr.host, m->inst.addr.port, m->quorum);
+    }
+    return -1;
+}
+
+static void app_free(struct app *app)
+{
+    outlink_set_free(app->links);
+    server_free(app->server);
+    core_actions_free(&app->actions);
+    core_free(app->core);
+    if (app->cfg != NULL) {
+        if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0' && app->server != NULL)
+            unlink(app->cfg->pidfile);
+        config_clear(app->cfg);
+        free(app->cfg);
+    }
+    if (app->tick_timer != NULL)
+        event_free(app->tick_timer);
+    if (app->base != NULL)
+        event_base_free(app->base);
+    events_free();
+    log_close();
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-v") == 0)) {
+        printf("sentineld %s (Redis Sentinel protocol 7.0)\n", SENTINELD_VERSION);
+        return 0;
+    }
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    random_hex(app.run_id, RUNID_LEN);
+    int rc = app_load(&app, argc, argv);
+    if (rc < 0) {
+        app.base = event_base_new();
+        app.links = outlink_set_new(app.base, &app);
+        app_clock_update(&app);
+        app.start_wall_ms = app.now.wall_ms;
+        rc = app_start(&app);
+    }
+    if (rc < 0) {
+        struct event *sigs[3];
+        int signos[3] = {SIGTERM, SIGINT, SIGHUP};
+        for (int i = 0; i < 3; i++) {
+            sigs[i] = evsignal_new(app.base, signos[i], on_signal, &app);
+            event_add(sigs[i], NULL);
+        }
+        app.tick_timer = event_new(app.base, -1, EV_PERSIST, on_tick, &app);
+        struct timeval tv = {0, TICK_MS * 1000};
+        event_add(app.tick_timer, &tv);
+        on_tick(-1, 0, &app);
+        event_base_dispatch(app.base);
+        for (int i = 0; i < 3; i++)
+            event_free(sigs[i]);
+        rc = 0;
+    }
+    app_free(&app);
+    return rc;
+}

@@ -1,0 +1,511 @@
+/*
+ * outlink.c - outbound connections (see outlink.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/util.h>
+#include <hiredis/hiredis.h>
+
+#include "app/app.h"
+#include "core/hello.h"
+#include "net/outlink.h"
+
+/* What a queued command's reply is for. */
+struct pending {
+    enum core_tag tag;
+    uint64_t ctx;
+    int internal; /* handshake command: the core never sees the reply */
+};
+
+enum conn_state {
+    CONN_CLOSED,
+    CONN_CONNECTING,
+    CONN_UP,
+};
+
+struct conn {
+    struct outlink *owner;
+    enum link_channel channel;
+    enum conn_state state;
+    struct bufferevent *bev;
+    redisReader *reader;
+    struct pending *queue; /* ring buffer */
+    size_t head, count;
+    size_t reply_bytes;    /* fed since the last complete reply */
+    int64_t next_attempt_ms;
+    int64_t backoff_ms;
+};
+
+struct outlink {
+    uint64_t id;
+    struct outlink_set *set;
+    struct conn cmd;
+    struct conn pubsub;
+    int seen; /* reconcile mark */
+};
+
+struct outlink_set {
+    struct event_base *base;
+    struct app *app;
+    struct outlink **slots; /* open addressing by id; NULL = empty */
+    size_t cap;
+    size_t count;
+    int freeing;
+};
+
+/* --- the id table ------------------------------------------------------------ */
+
+static size_t slot_of(const struct outlink_set *set, uint64_t id)
+{
+    return (size_t)(id * 0x9e3779b97f4a7c15ULL) & (set->cap - 1);
+}
+
+static struct outlink *table_get(const struct outlink_set *set, uint64_t id)
+{
+    if (set->cap == 0)
+        return NULL;
+    for (size_t i = slot_of(set, id);; i = (i + 1) & (set->cap - 1)) {
+        if (set->slots[i] == NULL)
+            return NULL;
+        if (set->slots[i]->id == id)
+            return set->slots[i];
+    }
+}
+
+static void table_put(struct outlink_set *set, struct outlink *ol);
+
+static void table_grow(struct outlink_set *set)
+{
+    struct outlink **old = set->slots;
+    size_t old_cap = set->cap;
+    set->cap = old_cap ? old_cap * 2 : 64;
+    set->slots = calloc(set->cap, sizeof(*set->slots));
+    if (set->slots == NULL)
+        abort();
+    set->count = 0;
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i] != NULL)
+            table_put(set, old[i]);
+    free(old);
+}
+
+static void table_put(struct outlink_set *set, struct outlink *ol)
+{
+    if ((set->count + 1) * 2 > set->cap)
+        table_grow(set);
+    size_t i = slot_of(set, ol->id);
+    while (set->slots[i] != NULL)
+        i = (i + 1) & (set->cap - 1);
+    set->slots[i] = ol;
+    set->count++;
+}
+
+/* Removes by backward-shift so lookups never stop early at a hole. */
+static void table_del(struct outlink_set *set, uint64_t id)
+{
+    size_t i = slot_of(set, id);
+    while (set->slots[i] != NULL && set->slots[i]->id != id)
+        i = (i + 1) & (set->cap - 1);
+    if (set->slots[i] == NULL)
+        return;
+    set->slots[i] = NULL;
+    set->count--;
+    for (size_t j = (i + 1) & (set->cap - 1); set->slots[j] != NULL;
+         j = (j + 1) & (set->cap - 1)) {
+        struct outlink *moved = set->slots[j];
+        set->slots[j] = NULL;
+        set->count--;
+        table_put(set, moved);
+    }
+}
+
+/* --- connections ------------------------------------------------------------- */
+
+static void feed(struct outlink_set *set, const struct core_event *ev)
+{
+    if (!set->freeing)
+        app_feed(set->app, ev);
+}
+
+static void conn_close(struct conn *c, int notify)
+{
+    int was_up = c->state == CONN_UP;
+    if (c->bev != NULL)
+        bufferevent_free(c->bev);
+    c->bev = NULL;
+    if (c->reader != NULL)
+        redisReaderFree(c->reader);
+    c->reader = NULL;
+    c->head = c->count = 0;
+    c->reply_bytes = 0;
+    c->state = CONN_CLOSED;
+    if (notify && was_up) {
+        struct core_event ev = {.type = CORE_EV_LINK_DOWN, .link_id = c->owner->id,
+                                .channel = c->channel};
+        feed(c->owner->set, &ev);
+    }
+}
+
+static void conn_failed(struct conn *c)
+{
+    struct app *app = c->owner->set->app;
+    conn_close(c, 1);
+    c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : OUTLINK_BACKOFF_MIN_MS;
+    if (c->backoff_ms > OUTLINK_BACKOFF_MAX_MS)
+        c->backoff_ms = OUTLINK_BACKOFF_MAX_MS;
+    c->next_attempt_ms = app->now.mono_ms + c->backoff_ms;
+}
+
+static int conn_queue_push(struct conn *c, enum core_tag tag, uint64_t ctx, int internal)
+{
+    if (c->queue == NULL) {
+        c->queue = calloc(OUTLINK_MAX_QUEUED, sizeof(*c->queue));
+        if (c->queue == NULL)
+            abort();
+    }
+    if (c->count == OUTLINK_MAX_QUEUED)
+        return -1;
+    struct pending *p = &c->queue[(c->head + c->count) % OUTLINK_MAX_QUEUED];
+    p->tag = tag;
+    p->ctx = ctx;
+    p->internal = internal;
+    c->count++;
+    return 0;
+}
+
+static int conn_write(struct conn *c, enum core_tag tag, uint64_t ctx, int internal, int argc,
+                      const char **argv)
+{
+    if (c->bev == NULL || conn_queue_push(c, tag, ctx, internal) < 0)
+        return -1;
+    char *cmd = NULL;
+    int len = redisFormatCommandArgv(&cmd, argc, argv, NULL);
+    if (len < 0) {
+        c->count--;
+        return -1;
+    }
+    bufferevent_write(c->bev, cmd, (size_t)len);
+    redisFreeCommand(cmd);
+    return 0;
+}
+
+/* Converts a hiredis reply into the core's reply tree.  elems is scratch
+ * space the caller frees with free_core_reply. */
+static void to_core_reply(const redisReply *r, struct core_reply *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (r->type) {
+    case REDIS_REPLY_STATUS: out->type = CORE_REPLY_STATUS; break;
+    case REDIS_REPLY_ERROR: out->type = CORE_REPLY_ERROR; break;
+    case REDIS_REPLY_STRING: out->type = CORE_REPLY_STRING; break;
+    case REDIS_REPLY_INTEGER: out->type = CORE_REPLY_INTEGER; break;
+    case REDIS_REPLY_ARRAY: out->type = CORE_REPLY_ARRAY; break;
+    default: out->type = CORE_REPLY_NIL; break;
+    }
+    out->str = r->str;
+    out->len = r->str ? (size_t)r->len : 0;
+    out->integer = r->integer;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+        struct core_reply *el = calloc(r->elements, sizeof(*el));
+        if (el == NULL)
+            abort();
+        for (size_t i = 0; i < r->elements; i++)
+            to_core_reply(r->element[i], &el[i]);
+        out->element = el;
+        out->elements = r->elements;
+    }
+}
+
+static void free_core_reply(struct core_reply *r)
+{
+    for (size_t i = 0; i < r->elements; i++)
+        free_core_reply((struct core_reply *)&r->element[i]);
+    free((void *)r->element);
+}
+
+static int is_message(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+           r->element[0]->type == REDIS_REPLY_STRING &&
+           strcmp(r->element[0]->str, "message") == 0 &&
+           r->element[2]->type == REDIS_REPLY_STRING;
+}
+
+/* Handles one complete reply.  Returns -1 if the connection went away
+ * while the core acted on it (the caller must stop touching it). */
+static int conn_dispatch(struct conn *c, redisReply *r)
+{
+    struct outlink *ol = c->owner;
+    uint64_t id = ol->id;
+    struct outlink_set *set = ol->set;
+    if (c->channel == CHANNEL_PUBSUB && is_message(r)) {
+        struct core_event ev = {.type = CORE_EV_HELLO, .link_id = id,
+                                .payload = r->element[2]->str};
+        feed(set, &ev);
+    } else if (c->count > 0) {
+        struct pending p = c->queue[c->head];
+        c->head = (c->head + 1) % OUTLINK_MAX_QUEUED;
+        c->count--;
+        if (!p.internal) {
+            struct core_reply cr;
+            to_core_reply(r, &cr);
+            struct core_event ev = {.type = CORE_EV_REPLY, .link_id = id, .tag = p.tag,
+                                    .ctx = p.ctx, .reply = &cr};
+            feed(set, &ev);
+            free_core_reply(&cr);
+        }
+    }
+    return table_get(set, id) == ol && c->bev != NULL ? 0 : -1;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    struct conn *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    size_t n = evbuffer_get_length(in);
+    if (n == 0)
+        return;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    if (redisReaderFeed(c->reader, data, n) != REDIS_OK) {
+        conn_failed(c);
+        return;
+    }
+    evbuffer_drain(in, n);
+    c->reply_bytes += n;
+    for (;;) {
+        void *reply = NULL;
+        if (redisReaderGetReply(c->reader, &reply) != REDIS_OK) {
+            conn_failed(c);
+            return;
+        }
+        if (reply == NULL)
+            break;
+        c->reply_bytes = 0;
+        int gone = conn_dispatch(c, reply) < 0;
+        freeReplyObject(reply);
+        if (gone)
+            return;
+    }
+    if (c->reply_bytes > OUTLINK_MAX_REPLY_BYTES)
+        conn_failed(c);
+}
+
+static void conn_handshake(struct conn *c)
+{
+    struct outlink_set *set = c->owner->set;
+    struct link *l = core_link_find(set->app->core, c->owner->id);
+    if (l == NULL)
+        return;
+    if (l->auth_pass != NULL) {
+        const char *auth_user[] = {"AUTH", l->auth_user, l->auth_pass};
+        const char *auth[] = {"AUTH", l->auth_pass};
+        if (l->auth_user != NULL)
+            conn_write(c, TAG_AUTH, 0, 1, 3, auth_user);
+        else
+            conn_write(c, TAG_AUTH, 0, 1, 2, auth);
+    }
+    char name[64];
+    snprintf(name, sizeof(name), "sentinel-%.8s-%s", set->app->core->myid,
+             c->channel == CHANNEL_CMD ? "cmd" : "pubsub");
+    const char *setname[] = {"CLIENT", "SETNAME", name};
+    conn_write(c, TAG_NONE, 0, 1, 3, setname);
+    if (c->channel == CHANNEL_PUBSUB) {
+        const char *sub[] = {"SUBSCRIBE", HELLO_CHANNEL};
+        conn_write(c, TAG_NONE, 0, 1, 2, sub);
+    }
+}
+
+static void local_ip_of(struct bufferevent *bev, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    buf[0] = '\0';
+    if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &sl) < 0)
+        return;
+    if (ss.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)len);
+    else if (ss.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, buf, (socklen_t)len);
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct conn *c = arg;
+    if (what & BEV_EVENT_CONNECTED) {
+        c->state = CONN_UP;
+        c->backoff_ms = 0;
+        bufferevent_set_timeouts(bev, NULL, NULL);
+        int one = 1;
+        setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        conn_handshake(c);
+        char ip[HOST_MAX];
+        local_ip_of(bev, ip, sizeof(ip));
+        struct core_event ev = {.type = CORE_EV_LINK_UP, .link_id = c->owner->id,
+                                .channel = c->channel, .payload = ip};
+        feed(c->owner->set, &ev);
+        return;
+    }
+    if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
+        conn_failed(c);
+}
+
+/* Resolves host (numeric addresses without a lookup) into ss. */
+static int resolve(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", port);
+    if (getaddrinfo(host, portstr, &hints, &res) != 0 || res == NULL)
+        return -1;
+    memcpy(ss, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void conn_open(struct conn *c, const struct link *l)
+{
+    struct outlink_set *set = c->owner->set;
+    struct sockaddr_storage ss;
+    socklen_t sl = 0;
+    if (resolve(l->addr.host, l->addr.port, &ss, &sl) < 0) {
+        conn_failed(c);
+        return;
+    }
+    c->bev = bufferevent_socket_new(set->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    c->reader = redisReaderCreate();
+    if (c->bev == NULL || c->reader == NULL)
+        abort();
+    bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+    struct timeval tv = {OUTLINK_CONNECT_TIMEOUT_MS / 1000,
+                         (OUTLINK_CONNECT_TIMEOUT_MS % 1000) * 1000};
+    bufferevent_set_timeouts(c->bev, NULL, &tv);
+    c->state = CONN_CONNECTING;
+    if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
+        conn_failed(c);
+        return;
+    }
+    evutil_make_socket_closeonexec(bufferevent_getfd(c->bev));
+    bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+/* --- the set ------------------------------------------------------------------ */
+
+struct outlink_set *outlink_set_new(struct event_base *base, struct app *app)
+{
+    struct outlink_set *set = calloc(1, sizeof(*set));
+    if (set == NULL)
+        abort();
+    set->base = base;
+    set->app = app;
+    return set;
+}
+
+static void outlink_free(struct outlink *ol)
+{
+    conn_close(&ol->cmd, 0);
+    conn_close(&ol->pubsub, 0);
+    free(ol->cmd.queue);
+    free(ol->pubsub.queue);
+    free(ol);
+}
+
+void outlink_set_free(struct outlink_set *set)
+{
+    if (set == NULL)
+        return;
+    set->freeing = 1;
+    for (size_t i = 0; i < set->cap; i++)
+        if (set->slots[i] != NULL)
+            outlink_free(set->slots[i]);
+    free(set->slots);
+    free(set);
+}
+
+static struct outlink *outlink_new(struct outlink_set *set, uint64_t id)
+{
+    struct outlink *ol = calloc(1, sizeof(*ol));
+    if (ol == NULL)
+        abort();
+    ol->id = id;
+    ol->set = set;
+    ol->cmd.owner = ol->pubsub.owner = ol;
+    ol->cmd.channel = CHANNEL_CMD;
+    ol->pubsub.channel = CHANNEL_PUBSUB;
+    table_put(set, ol);
+    return ol;
+}
+
+void outlink_set_reconcile(struct outlink_set *set)
+{
+    const struct core *core = set->app->core;
+    int64_t now = set->app->now.mono_ms;
+    for (const struct link *l = core->links; l != NULL; l = l->next) {
+        struct outlink *ol = table_get(set, l->id);
+        if (ol == NULL)
+            ol = outlink_new(set, l->id);
+        ol->seen = 1;
+        if (ol->cmd.state == CONN_CLOSED && now >= ol->cmd.next_attempt_ms)
+            conn_open(&ol->cmd, l);
+        if (l->wants_pubsub && ol->pubsub.state == CONN_CLOSED &&
+            now >= ol->pubsub.next_attempt_ms)
+            conn_open(&ol->pubsub, l);
+    }
+    /* Collect first, delete after: deleting shifts entries around. */
+    struct outlink **dead = NULL;
+    size_t ndead = 0;
+    for (size_t i = 0; i < set->cap; i++) {
+        struct outlink *ol = set->slots[i];
+        if (ol == NULL)
+            continue;
+        if (ol->seen) {
+            ol->seen = 0;
+            continue;
+        }
+        dead = realloc(dead, (ndead + 1) * sizeof(*dead));
+        if (dead == NULL)
+            abort();
+        dead[ndead++] = ol;
+    }
+    for (size_t i = 0; i < ndead; i++) {
+        table_del(set, dead[i]->id);
+        outlink_free(dead[i]);
+    }
+    free(dead);
+}
+
+int outlink_set_send(struct outlink_set *set, uint64_t link_id, enum link_channel channel,
+                     enum core_tag tag, uint64_t ctx, int argc, char *const *argv)
+{
+    struct outlink *ol = table_get(set, link_id);
+    if (ol == NULL)
+        return -1;
+    struct conn *c = channel == CHANNEL_CMD ? &ol->cmd : &ol->pubsub;
+    if (c->state != CONN_UP)
+        return -1;
+    return conn_write(c, tag, ctx, 0, argc, (const char **)argv);
+}
+
+void outlink_set_disconnect(struct outlink_set *set, uint64_t link_id)
+{
+    struct outlink *ol = table_get(set, link_id);
+    if (ol == NULL)
+        return;
+    conn_close(&ol->cmd, 1);
+    if (table_get(set, link_id) == ol)
+        conn_close(&ol->pubsub, 1);
+}
