@@ -80,7 +80,7 @@ static size_t log_body_redis(char *out, size_t room, const char *message)
 {
     size_t n = 0;
 
-    for (; message[n] != '\0' && n < room; n++) {
+    for (; n < room && message[n] != '\0'; n++) {
         char c = message[n];
         out[n] = c == '\n' || c == '\r' ? ' ' : c;
     }
