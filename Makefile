@@ -68,7 +68,7 @@ test:
 
 demo: bin/sentineld
 	@scripts/deps.sh test
-	@scripts/demo.sh
+	@/usr/bin/python3 scripts/demo.py
 
 clean:
 	rm -rf build bin

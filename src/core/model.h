@@ -150,7 +150,7 @@ struct instance {
     int64_t role_reported_ms;
     int64_t replica_conf_change_ms;
     /* From the replica's own INFO. */
-    int64_t master_link_down_since_s; /* master_link_down_since_seconds * 1000 */
+    int64_t master_link_down_since_s; /* seconds; -1 when absent / never up */
     int master_link_up;
     char replica_master_host[HOST_MAX];
     int replica_master_port;
