@@ -35,6 +35,11 @@ def setup(module_constellation):
                            sentinels=sentinels, events=events)
 
 
+def all_flags(sentinel, what):
+    reply = sentinel.call("SENTINEL", what, "mymaster")
+    return [dict(harness.pairs(r))["flags"] for r in reply]
+
+
 def replica_addrs(sentinel):
     reply = sentinel.call("SENTINEL", "REPLICAS", "mymaster")
     return sorted((d["ip"], int(d["port"]))
@@ -54,8 +59,11 @@ def discovered(setup):
     for s in setup.sentinels:
         want_peers = sorted(("127.0.0.1", o.port) for o in setup.sentinels
                             if o is not s)
+        # Links to newly found instances are connected a moment later.
         wait_until(lambda: replica_addrs(s) == want_replicas
-                   and sentinel_addrs(s) == want_peers,
+                   and sentinel_addrs(s) == want_peers
+                   and all_flags(s, "REPLICAS") == ["slave", "slave"]
+                   and all_flags(s, "SENTINELS") == ["sentinel", "sentinel"],
                    DISCOVERY_TIMEOUT_S, "discovery on %s" % s.name,
                    setup.c.procs())
     return setup
