@@ -9,6 +9,8 @@ With SENTINELD_BIN=/usr/bin/redis-sentinel this compares the reference
 with itself, which must pass too.
 """
 
+import re
+import subprocess
 from types import SimpleNamespace
 
 import pytest
@@ -195,3 +197,31 @@ def test_each_sees_the_other(pair):
                  for r in s.call("SENTINEL", "SENTINELS", "mymaster")]
         assert [(p["port"], p["runid"]) for p in peers] == [
             (str(other.port), other.myid())], peers
+
+
+def redis_cli(port, args):
+    res = subprocess.run(["/usr/bin/redis-cli", "-h", "127.0.0.1", "-p",
+                          str(port)] + list(args), stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                         timeout=10)
+    text = res.stdout.decode("utf-8", "replace")
+    text = re.sub(r"\b[0-9a-f]{40}\b", "<id>", text)
+    return res.returncode, re.sub(r"\d+", "<n>", text)
+
+
+@pytest.mark.parametrize("args", [
+    ("SENTINEL", "MASTERS"), ("SENTINEL", "MASTER", "mymaster"),
+    ("SENTINEL", "REPLICAS", "mymaster"),
+    ("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"),
+    ("INFO", "sentinel"), ("ROLE",), ("PING",),
+], ids=lambda a: "-".join(a).lower())
+def test_redis_cli_prints_the_same(pair, args):
+    """`redis-cli -p <port> SENTINEL masters` looks the same on both
+    (numbers and ids masked; replicas may be listed in another order)."""
+    ref = redis_cli(pair.ref.port, args)
+    dut = redis_cli(pair.dut.port, args)
+    if args[1:2] == ("REPLICAS",):
+        ref = (ref[0], sorted(ref[1].splitlines()))
+        dut = (dut[0], sorted(dut[1].splitlines()))
+    assert dut == ref, "redis-cli %s\n--- reference\n%s\n--- under test\n%s" % (
+        " ".join(args), ref[1], dut[1])
