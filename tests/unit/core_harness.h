@@ -96,6 +96,7 @@ enum h_vote_policy {
     H_VOTE_FIRST_ASKER, /* one vote per epoch, for whoever asks first */
     H_VOTE_FOR,         /* one vote per epoch, always for vote_for */
     H_VOTE_NONE,        /* answers the down question, never a leader */
+    H_VOTE_STALE,       /* names the asker, but for the epoch before */
 };
 
 struct h_peer {
@@ -575,6 +576,12 @@ static void h_peer_is_down(struct harness *h, struct h_peer *p, const struct cor
     q->leader_epoch = 0;
     if (strcmp(runid, "*") == 0 || p->vote == H_VOTE_NONE)
         return;
+    if (p->vote == H_VOTE_STALE) {
+        free(q->leader);
+        q->leader = h_strdup(runid);
+        q->leader_epoch = req_epoch > 0 ? (long long)req_epoch - 1 : 0;
+        return;
+    }
     if (req_epoch > p->current_epoch)
         p->current_epoch = req_epoch;
     if (p->voted_epoch < req_epoch && p->current_epoch <= req_epoch) {
