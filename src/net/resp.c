@@ -23,7 +23,7 @@
 /* Smallest buffer we allocate, and the size above which an emptied
  * buffer is given back, so idle clients hold little memory. */
 #define RESP_MIN_BUFFER_BYTES 1024
-#define RESP_KEEP_BUFFER_BYTES (64 * 1024)
+#define RESP_KEEP_BUFFER_BYTES (4 * 1024)
 
 /* What one argument costs in bookkeeping; counted against the query limit
  * so a flood of empty arguments can't grow the arrays without bound. */

@@ -51,6 +51,19 @@ size_t server_pubsub_pattern_count(const struct server *server);
 /* Totals for INFO stats. */
 uint64_t server_total_connections(const struct server *server);
 uint64_t server_total_commands(const struct server *server);
+uint64_t server_rejected_connections(const struct server *server);
+uint64_t server_net_input_bytes(const struct server *server);
+uint64_t server_net_output_bytes(const struct server *server);
+uint64_t server_total_error_replies(const struct server *server);
+
+/* The port the first listener is bound to (useful when created with port
+ * 0, which binds an ephemeral port: tests do that). */
+int server_port(const struct server *server);
+
+/* Redis's glob matching for PSUBSCRIBE patterns: * ? [abc] [^a-z] and \
+ * escapes, binary safe, case-sensitive.  Returns 1 on a match, else 0. */
+int server_glob_match(const char *pattern, size_t pattern_len,
+                      const char *s, size_t len);
 
 /* --- what command handlers use ------------------------------------------- */
 
@@ -63,6 +76,95 @@ int client_resp(const struct client *c);
 
 /* Authenticated (or no password is needed). */
 int client_authenticated(const struct client *c);
+
+/* Marks the client authenticated (AUTH, HELLO AUTH) or not. */
+void client_set_authenticated(struct client *c, int authenticated);
+
+/* Switches the protocol the client's replies use (HELLO): 2 or 3. */
+void client_set_resp(struct client *c, int resp);
+
+/* The client's unique id, counting from 1 in accept order. */
+uint64_t client_id(const struct client *c);
+
+/* The name given with CLIENT SETNAME, or NULL (borrowed). */
+const char *client_name(const struct client *c);
+
+/* Copies name (len 0 removes the name).  The caller has checked the
+ * characters.  Returns 0, or -1 on out-of-memory (name unchanged). */
+int client_set_name(struct client *c, const char *name, size_t len);
+
+/* Remote and local address as "ip:port" ("[ip6]:port"), borrowed. */
+const char *client_addr(const struct client *c);
+const char *client_laddr(const struct client *c);
+
+/* Records the command the client ran last (CLIENT LIST cmd=): fullname
+ * such as "sentinel|masters", copied. */
+void client_set_last_command(struct client *c, const char *fullname);
+
+/* Closes the client once the replies produced so far are written; no
+ * further request of it is read (QUIT, SHUTDOWN, CLIENT KILL of oneself). */
+void client_close_after_reply(struct client *c);
+
+/* Closes the client without writing what is pending.  Safe on any client
+ * from a command handler, the caller's own included (which is then
+ * closed after its current reply instead): the memory is released from
+ * the event loop, so pointers stay valid until the handler returns. */
+void client_kill(struct client *c);
+
+/* Nonzero once the client is being closed (killed clients are skipped by
+ * CLIENT LIST and KILL, as in Redis). */
+int client_closing(const struct client *c);
+
+/* A snapshot for CLIENT LIST / CLIENT INFO; strings are borrowed. */
+struct client_info {
+    uint64_t id;
+    const char *addr;
+    const char *laddr;
+    const char *name;         /* "" when unnamed */
+    int fd;
+    int64_t age_s;
+    int64_t idle_s;
+    int pubsub;               /* subscribed to something */
+    size_t channels;
+    size_t patterns;
+    size_t query_bytes;       /* unparsed input held */
+    size_t query_free_bytes;
+    size_t query_alloc_bytes;
+    size_t output_bytes;      /* replies not yet written */
+    size_t output_alloc_bytes;
+    size_t total_alloc_bytes;
+    int write_pending;
+    const char *last_command; /* "NULL" before the first command */
+    int resp;
+    int authenticated;
+};
+void client_info_get(const struct client *c, struct client_info *info);
+
+/* Iterates over the connected clients in connection order:
+ * for (c = server_clients(s); c; c = client_next(c)).  Killing a client
+ * during the walk is allowed (it stays listed until the loop returns). */
+struct client *server_clients(struct server *server);
+struct client *client_next(const struct client *c);
+
+/* --- pub/sub ------------------------------------------------------------- */
+
+/* Subscribes c to a channel (pattern 0) or a pattern (1); copies name.
+ * Returns 1 if added, 0 if c already had it, -1 on out-of-memory. */
+int client_subscribe(struct client *c, int pattern, const char *name,
+                     size_t len);
+
+/* Removes one subscription.  Returns 1 if removed, 0 if c didn't have
+ * it. */
+int client_unsubscribe(struct client *c, int pattern, const char *name,
+                       size_t len);
+
+/* Number of channels (pattern 0) or patterns (1) c is subscribed to. */
+size_t client_subscription_count(const struct client *c, int pattern);
+
+/* The i-th subscription in subscription order, borrowed until it is
+ * removed; *len receives its length. */
+const char *client_subscription(const struct client *c, int pattern,
+                                size_t i, size_t *len);
 
 /* Reply builders.  Each appends to the client's output buffer; a client
  * whose buffer passes its limit is closed after the current command. */
@@ -80,11 +182,14 @@ void reply_array(struct client *c, long long n);
 void reply_map(struct client *c, long long n);   /* *2n in RESP2 */
 void reply_set(struct client *c, long long n);   /* * in RESP2 */
 void reply_double(struct client *c, double v);
-void reply_verbatim(struct client *c, const char *s, size_t len); /* INFO */
+void reply_verbatim(struct client *c, const char *s, size_t len); /* txt */
 void reply_ok(struct client *c);
+void reply_push(struct client *c, long long n);  /* > in RESP3, else * */
 
 /* Deferred length: reply_deferred() reserves an array header and returns a
- * handle; reply_deferred_set() fills it in once the count is known. */
+ * handle; reply_deferred_set() fills it in once the count is known (an
+ * array, or a map of n pairs when is_map).  Both calls must happen in the
+ * same command handler. */
 void *reply_deferred(struct client *c);
 void reply_deferred_set(struct client *c, void *handle, long long n,
                         int is_map);
