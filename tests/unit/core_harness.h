@@ -184,6 +184,14 @@ static H_UNUSED char *h_vasprintf(const char *fmt, va_list ap)
     return s;
 }
 
+/* Bounded string copy that always terminates dst. */
+static H_UNUSED void h_copy(char *dst, size_t size, const char *src)
+{
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 static H_UNUSED void h_runid(char *dst, char fill)
 {
     memset(dst, fill, RUNID_LEN);
@@ -472,7 +480,7 @@ static void h_node_apply_slaveof(struct harness *h, struct h_node *n, int kind,
         n->master_port = 0;
     } else {
         n->role = ROLE_REPLICA;
-        snprintf(n->master_host, sizeof(n->master_host), "%s", host);
+        h_copy(n->master_host, sizeof(n->master_host), host);
         n->master_port = port;
     }
     n->follows_since_ms = h->now.mono_ms;
@@ -534,7 +542,7 @@ static void h_node_answer(struct harness *h, struct h_node *n, const struct core
                        ? 1 : 2;
         if (n->in_multi) {
             n->queued_slaveof = kind;
-            snprintf(n->queued_host, sizeof(n->queued_host), "%s", a->argv[1]);
+            h_copy(n->queued_host, sizeof(n->queued_host), a->argv[1]);
             n->queued_port = atoi(a->argv[2]);
             h_reply_status(h, a, CORE_REPLY_STATUS, "QUEUED");
         } else {
@@ -910,7 +918,7 @@ static H_UNUSED struct h_node *h_add_node(struct harness *h, const char *host, i
     assert_true(h->node_count < H_MAX_NODES);
     struct h_node *n = &h->nodes[h->node_count++];
     memset(n, 0, sizeof(*n));
-    snprintf(n->host, sizeof(n->host), "%s", host);
+    h_copy(n->host, sizeof(n->host), host);
     n->port = port;
     h_runid(n->runid, runid_fill);
     n->role = ROLE_MASTER;
@@ -933,7 +941,7 @@ static H_UNUSED struct h_peer *h_add_peer(struct harness *h, const char *host, i
     assert_true(h->peer_count < H_MAX_PEERS);
     struct h_peer *p = &h->peers[h->peer_count++];
     memset(p, 0, sizeof(*p));
-    snprintf(p->host, sizeof(p->host), "%s", host);
+    h_copy(p->host, sizeof(p->host), host);
     p->port = port;
     h_runid(p->runid, runid_fill);
     p->state = H_UP;
@@ -984,8 +992,8 @@ static H_UNUSED void h_rename(struct harness *h, struct h_node *n, const char *f
                               const char *to)
 {
     assert_true(n->rename_count < H_MAX_RENAMES);
-    snprintf(n->renames[n->rename_count].from, sizeof(n->renames[0].from), "%s", from);
-    snprintf(n->renames[n->rename_count].to, sizeof(n->renames[0].to), "%s", to);
+    h_copy(n->renames[n->rename_count].from, sizeof(n->renames[0].from), from);
+    h_copy(n->renames[n->rename_count].to, sizeof(n->renames[0].to), to);
     n->rename_count++;
     (void)h;
 }
