@@ -74,6 +74,7 @@ struct h_node {
     int force_link_down;        /* report master_link_status:down ... */
     long long force_down_s;     /* ... since this many seconds */
     int answers_info;           /* 0: INFO goes unanswered */
+    const char *ping_error;     /* non-NULL: PING gets this error reply */
     int in_multi;
     int queued_slaveof;         /* 0 none, 1 NO ONE, 2 host port */
     char queued_host[64];
@@ -506,7 +507,10 @@ static void h_node_answer(struct harness *h, struct h_node *n, const struct core
         return;
     }
     if (strcasecmp(cmd, "PING") == 0) {
-        h_reply_status(h, a, CORE_REPLY_STATUS, "PONG");
+        if (n->ping_error != NULL)
+            h_reply_status(h, a, CORE_REPLY_ERROR, n->ping_error);
+        else
+            h_reply_status(h, a, CORE_REPLY_STATUS, "PONG");
     } else if (strcasecmp(cmd, "INFO") == 0) {
         if (!n->answers_info)
             return;
