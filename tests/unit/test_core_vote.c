@@ -272,6 +272,54 @@ static void test_not_elected_before_the_election_timeout_means_waiting(void **st
     assert_false(h_master(h)->inst.flags & FLAG_FAILOVER_IN_PROGRESS);
 }
 
+/* --- SENTINEL CKQUORUM ------------------------------------------------------------------ */
+
+static void test_ckquorum_ok_with_every_sentinel_reachable(void **state)
+{
+    struct harness *h = h_open(state, 30);
+    h_setup(h, 0, 2, 2);
+    h_run(h, 5000);
+    int usable = 0;
+    char msg[256];
+    assert_int_equal(core_ckquorum(h->core, h_master(h), &usable, msg, sizeof(msg)), 0);
+    assert_int_equal(usable, 3);
+    assert_string_equal(msg, "OK 3 usable Sentinels. Quorum and failover authorization "
+                             "can be reached");
+}
+
+static void test_ckquorum_fails_when_peers_are_down(void **state)
+{
+    struct harness *h = h_open(state, 31);
+    h_setup(h, 0, 2, 2);
+    h_run(h, 5000);
+    h->peers[0].state = H_FROZEN;
+    h->peers[1].state = H_FROZEN;
+    h_run(h, H_DOWN_AFTER_MS + 2000);
+    assert_int_equal(h_count(h, "+sdown sentinel "), 2);
+    int usable = 0;
+    char msg[512];
+    assert_int_equal(core_ckquorum(h->core, h_master(h), &usable, msg, sizeof(msg)), -1);
+    assert_int_equal(usable, 1);
+    assert_non_null(strstr(msg, "NOQUORUM 1 usable Sentinels."));
+    assert_non_null(strstr(msg, "Not enough available Sentinels to reach the specified quorum"));
+    assert_non_null(strstr(msg, "Not enough available Sentinels to reach the majority"));
+}
+
+static void test_ckquorum_majority_without_quorum(void **state)
+{
+    struct harness *h = h_open(state, 32);
+    h_setup(h, 0, 2, 3);
+    h_run(h, 5000);
+    h->peers[1].state = H_FROZEN;
+    h_run(h, H_DOWN_AFTER_MS + 2000);
+    int usable = 0;
+    char msg[512];
+    assert_int_equal(core_ckquorum(h->core, h_master(h), &usable, msg, sizeof(msg)), -1);
+    assert_int_equal(usable, 2);
+    assert_non_null(strstr(msg, "to reach the specified quorum"));
+    assert_null(strstr(msg, "majority"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -292,6 +340,9 @@ int main(void)
         H_TEST(test_quorum_three_is_elected_with_every_vote),
         H_TEST(test_votes_for_an_older_epoch_do_not_count),
         H_TEST(test_not_elected_before_the_election_timeout_means_waiting),
+        H_TEST(test_ckquorum_ok_with_every_sentinel_reachable),
+        H_TEST(test_ckquorum_fails_when_peers_are_down),
+        H_TEST(test_ckquorum_majority_without_quorum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
