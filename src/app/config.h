@@ -85,7 +85,8 @@ struct config {
     int test_config;        /* --test-config given */
 };
 
-/* Fills cfg with defaults (port 26379, protected-mode yes, ...). */
+/* Fills cfg with defaults (port 26379, protected-mode no as in Redis
+ * Sentinel, ...). */
 void config_defaults(struct config *cfg);
 
 /* Frees everything cfg owns (not cfg itself); safe on a zeroed struct. */
@@ -122,5 +123,24 @@ char *config_render(const struct config *cfg, const struct core *core,
  * Returns 0 or -1. */
 int config_rewrite(const struct config *cfg, const struct core *core,
                    char *err, size_t errlen);
+
+/* Splits one config line (len bytes, no newline) into words the way
+ * Redis does: words split on white space, "double quotes" with \n \r \t
+ * \b \a \\ \" \xHH escapes, 'single quotes' with \' only.  On success
+ * *argv_out is a malloc'd array of *argc_out malloc'd strings (free with
+ * config_argv_free; NULL when the line is blank).  Returns 0, or -1 with
+ * *problem (static text) set for unbalanced quotes or a NUL byte. */
+int config_split_line(const char *line, size_t len, int *argc_out,
+                      char ***argv_out, const char **problem);
+
+/* Frees what config_split_line returned; NULL is a no-op. */
+void config_argv_free(int argc, char **argv);
+
+/* For a split line, returns how many leading words name the one setting
+ * it changes (its rewrite key: 1 for "port", 3 for "sentinel
+ * parallel-syncs <master>", 5 for "sentinel known-replica <master> <host>
+ * <port>"...), or 0 if the rewrite does not manage such lines (comments,
+ * ignored redis-server directives, malformed lines). */
+int config_line_key_words(int argc, char *const *argv);
 
 #endif
