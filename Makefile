@@ -74,3 +74,4 @@ clean:
 	rm -rf build bin
 
 -include $(shell find build -name '*.d' 2>/dev/null)
+-include tests/sim/sim.mk
