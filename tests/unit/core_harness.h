@@ -145,6 +145,15 @@ struct h_epoch_watch {
     uint64_t leader_epoch;
 };
 
+/* Where a link went, remembered after the core frees it: the shell keeps a
+ * connection open until its next reconcile, so commands the core sent on a
+ * link it released in the same step still reach the node. */
+struct h_known_link {
+    uint64_t id;
+    enum link_class cls;
+    struct addr addr;
+};
+
 struct harness {
     struct core *core;
     struct core_time now;
@@ -166,6 +175,8 @@ struct harness {
     size_t watch_count;
     uint64_t pending_disconnect[64];
     size_t pending_disconnect_count;
+    struct h_known_link *known;
+    size_t known_count;
 };
 
 /* --- small helpers ------------------------------------------------------------ */
@@ -623,7 +634,8 @@ static void h_peer_answer(struct harness *h, struct h_peer *p, const struct core
         h_reply_status(h, a, CORE_REPLY_ERROR, "ERR unknown command");
 }
 
-static void h_log_send(struct harness *h, const struct core_action *a, const struct link *l)
+static void h_log_send(struct harness *h, const struct core_action *a,
+                       const struct h_known_link *l)
 {
     char *s = NULL;
     size_t len = 0;
@@ -634,15 +646,41 @@ static void h_log_send(struct harness *h, const struct core_action *a, const str
     free(s);
 }
 
+static void h_remember_links(struct harness *h)
+{
+    for (const struct link *l = h->core->links; l != NULL; l = l->next) {
+        int seen = 0;
+        for (size_t i = h->known_count; i-- > 0 && !seen;)
+            seen = h->known[i].id == l->id;
+        if (seen)
+            continue;
+        h->known = realloc(h->known, (h->known_count + 1) * sizeof(*h->known));
+        assert_non_null(h->known);
+        h->known[h->known_count].id = l->id;
+        h->known[h->known_count].cls = l->cls;
+        h->known[h->known_count].addr = l->addr;
+        h->known_count++;
+    }
+}
+
+static const struct h_known_link *h_link_of(struct harness *h, uint64_t id)
+{
+    h_remember_links(h);
+    for (size_t i = h->known_count; i-- > 0;)
+        if (h->known[i].id == id)
+            return &h->known[i];
+    return NULL;
+}
+
 /* Logs every action and answers every SEND (replies are queued). */
 static void h_absorb(struct harness *h, const struct core_actions *acts)
 {
     for (size_t i = 0; i < acts->count; i++) {
         const struct core_action *a = &acts->items[i];
-        const struct link *l = NULL;
+        const struct h_known_link *l = NULL;
         switch (a->type) {
         case CORE_ACT_SEND:
-            l = core_link_find(h->core, a->link_id);
+            l = h_link_of(h, a->link_id);
             h_log_send(h, a, l);
             if (l == NULL || a->argc < 1)
                 break;
@@ -666,7 +704,7 @@ static void h_absorb(struct harness *h, const struct core_actions *acts)
             h_log_add(h, a->type, "PERSIST");
             break;
         case CORE_ACT_DISCONNECT:
-            l = core_link_find(h->core, a->link_id);
+            l = h_link_of(h, a->link_id);
             h_log_add(h, a->type, "DISCONNECT %s:%d", l ? l->addr.host : "?",
                       l ? l->addr.port : 0);
             if (h->pending_disconnect_count < 64)
@@ -687,6 +725,7 @@ static void h_absorb(struct harness *h, const struct core_actions *acts)
 static void h_step_raw(struct harness *h, const struct core_event *ev)
 {
     struct core_actions acts = {0};
+    h_remember_links(h);
     core_step(h->core, &h->now, ev, &acts);
     h_absorb(h, &acts);
     core_actions_free(&acts);
@@ -894,6 +933,7 @@ static H_UNUSED void h_free(struct harness *h)
         free(h->queue[h->queue_head + i].leader);
     }
     free(h->queue);
+    free(h->known);
     free(h);
 }
 
@@ -1048,6 +1088,7 @@ static H_UNUSED int h_is_master_down(struct harness *h, const char *host, int po
                                      size_t *persist_count)
 {
     struct core_actions acts = {0};
+    h_remember_links(h);
     int rc = core_is_master_down(h->core, &h->now, host, port, epoch, runid, down, leader,
                                  leader_epoch, &acts);
     if (persist_count != NULL) {
@@ -1066,6 +1107,7 @@ static H_UNUSED int h_is_master_down(struct harness *h, const char *host, int po
 static H_UNUSED int h_force_failover(struct harness *h, const char **err)
 {
     struct core_actions acts = {0};
+    h_remember_links(h);
     int rc = core_force_failover(h->core, &h->now, h_master(h), err, &acts);
     h_absorb(h, &acts);
     core_actions_free(&acts);

@@ -662,6 +662,27 @@ static void test_failover_timeout_ends_reconfiguration(void **state)
     assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
 }
 
+static void test_failover_timeout_points_waiting_replicas_anyway(void **state)
+{
+    /* Three replicas, parallel-syncs 1: the first one repointed never
+     * confirms, so the third waits for a free slot; when failover-timeout
+     * ends the failover it is repointed on a best-effort basis. */
+    struct harness *h = world(state, 53, 3, 2);
+    h_master(h)->failover_timeout_ms = 8000;
+    h->nodes[2].priority = 150;
+    h->nodes[3].priority = 200;
+    h_rename(h, &h->nodes[2], "SLAVEOF", "hidden-slaveof");
+    discover(h);
+    h_node_kill(h, &h->nodes[0]);
+    assert_true(h_run_until(h, "+failover-end-for-timeout", 30000) >= 0);
+    h_expect_order(h, 0, "+slave-reconf-sent " R3 AT_OLD, "+failover-end-for-timeout",
+                   "SEND 10.0.0.4:6379 SLAVEOF 10.0.0.2 6379",
+                   "+slave-reconf-sent-be slave 10.0.0.4:6379 10.0.0.4 6379" AT_OLD,
+                   "+switch-master", NULL);
+    assert_int_equal(h_count(h, "SEND 10.0.0.4:6379 SLAVEOF"), 1);
+    assert_string_equal(h->nodes[3].master_host, "10.0.0.2");
+}
+
 /* --- configuration learned from hellos ---------------------------------------------------------- */
 
 static void peer_announces(struct harness *h, struct h_peer *p, const char *ip, int port,
@@ -715,6 +736,19 @@ static void test_hello_with_lower_config_epoch_is_not_followed(void **state)
     assert_int_equal(h_count(h, "+config-update-from"), 0);
     assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
     assert_true(h_master(h)->config_epoch == 3);
+}
+
+static void test_hello_with_equal_config_epoch_is_not_followed(void **state)
+{
+    struct harness *h = world(state, 63, 2, 2);
+    discover(h);
+    peer_announces(h, &h->peers[0], "10.0.0.2", 6379, 3);
+    assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
+    h_log_clear(h);
+    /* Two masters in one epoch cannot both be right: the first one stays. */
+    peer_announces(h, &h->peers[1], "10.0.0.3", 6379, 3);
+    assert_int_equal(h_count(h, "+switch-master"), 0);
+    assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
 }
 
 static void test_hello_with_higher_config_epoch_same_address_only_takes_epoch(void **state)
@@ -805,8 +839,10 @@ int main(void)
         H_TEST(test_promotion_never_confirmed_aborts_after_failover_timeout),
         H_TEST(test_replica_that_never_confirms_is_given_up_after_ten_seconds),
         H_TEST(test_failover_timeout_ends_reconfiguration),
+        H_TEST(test_failover_timeout_points_waiting_replicas_anyway),
         H_TEST(test_hello_with_higher_config_epoch_switches_master),
         H_TEST(test_hello_with_lower_config_epoch_is_not_followed),
+        H_TEST(test_hello_with_equal_config_epoch_is_not_followed),
         H_TEST(test_hello_with_higher_config_epoch_same_address_only_takes_epoch),
         H_TEST(test_crash_after_election_is_simulated),
         H_TEST(test_crash_after_promotion_is_simulated),

@@ -499,6 +499,23 @@ static void test_peers_are_asked_with_star_before_failover(void **state)
                            "10.0.0.1 6379 0 *") >= 1);
 }
 
+static void test_peers_are_asked_every_quarter_second_while_sdown(void **state)
+{
+    struct harness *h = odown_setup(state, 37, H_DOWN_NO, H_DOWN_NO);
+    h_node_freeze(h, &h->nodes[0]);
+    assert_true(h_run_until(h, "+sdown " MASTER_TEXT, 8000) >= 0);
+    size_t from = h->log_count;
+    h_run(h, 2000);
+    size_t n = 0;
+    for (long i = h_find(h, from, "SEND 10.0.0.11:26379 SENTINEL is-master-down-by-addr");
+         i >= 0; i = h_find(h, (size_t)i + 1, "SEND 10.0.0.11:26379 SENTINEL"))
+        n++;
+    assert_true(n >= 6 && n <= 8);
+    /* So a peer that changes its mind is heard within a few ticks. */
+    h->peers[0].down = H_DOWN_YES;
+    assert_true(h_run_until(h, "+odown " MASTER_TEXT, ASK_PERIOD_SDOWN_MS + 200) >= 0);
+}
+
 static void test_peer_agreeing_gives_odown_with_quorum_count(void **state)
 {
     struct harness *h = odown_setup(state, 32, H_DOWN_AUTO, H_DOWN_NO);
@@ -720,6 +737,7 @@ int main(void)
         H_TEST(test_hellos_use_announce_ip_and_port),
         H_TEST(test_sdown_alone_is_not_odown),
         H_TEST(test_peers_are_asked_with_star_before_failover),
+        H_TEST(test_peers_are_asked_every_quarter_second_while_sdown),
         H_TEST(test_peer_agreeing_gives_odown_with_quorum_count),
         H_TEST(test_odown_clears_when_peer_says_up),
         H_TEST(test_odown_clears_when_master_answers_again),

@@ -117,6 +117,22 @@ static void test_vote_is_persisted_before_the_reply(void **state)
     h_expect_order(h, 0, "PERSIST", "+vote-for-leader " CAND_B " 2", NULL);
 }
 
+static void test_vote_in_the_current_epoch_is_persisted_too(void **state)
+{
+    struct harness *h = vote_setup(state, 11);
+    char payload[256];
+    snprintf(payload, sizeof(payload), "10.0.0.11,26379,%s,4,mymaster,10.0.0.1,6379,0",
+             CAND_C);
+    h_hello_raw(h, payload);
+    assert_true(h->core->current_epoch == 4);
+    h_log_clear(h);
+    /* No new epoch to save: the PERSIST is for the vote itself. */
+    struct answer a = ask(h, 4, CAND_B);
+    assert_string_equal(a.leader, CAND_B);
+    assert_int_equal(a.persists, 1);
+    h_expect_order(h, 0, "PERSIST", "+vote-for-leader " CAND_B " 4", NULL);
+}
+
 static void test_star_runid_never_votes(void **state)
 {
     struct harness *h = vote_setup(state, 7);
@@ -245,6 +261,16 @@ static void test_majority_below_quorum_does_not_elect(void **state)
     assert_int_equal(h_count(h, "+elected-leader"), 0);
 }
 
+static void test_quorum_one_still_needs_a_majority(void **state)
+{
+    /* Quorum 1: our own SDOWN is ODOWN and our own vote meets the quorum,
+     * but one vote of three is no majority. */
+    struct harness *h = election(state, 27, 1, H_VOTE_NONE, H_VOTE_NONE);
+    assert_true(h_run_until(h, "-failover-abort-not-elected " MASTER_TEXT,
+                            ELECTION_TIMEOUT_MS + 1000) >= 0);
+    assert_int_equal(h_count(h, "+elected-leader"), 0);
+}
+
 static void test_quorum_three_is_elected_with_every_vote(void **state)
 {
     struct harness *h = election(state, 24, 3, H_VOTE_FIRST_ASKER, H_VOTE_FIRST_ASKER);
@@ -329,6 +355,7 @@ int main(void)
         H_TEST(test_request_older_than_our_vote_keeps_the_vote),
         H_TEST(test_request_older_than_current_epoch_gets_no_vote),
         H_TEST(test_vote_is_persisted_before_the_reply),
+        H_TEST(test_vote_in_the_current_epoch_is_persisted_too),
         H_TEST(test_star_runid_never_votes),
         H_TEST(test_unknown_master_address_returns_minus_one),
         H_TEST(test_down_answer_follows_sdown),
@@ -337,6 +364,7 @@ int main(void)
         H_TEST(test_one_peer_vote_is_a_majority_of_three),
         H_TEST(test_peers_voting_for_another_do_not_elect_us),
         H_TEST(test_majority_below_quorum_does_not_elect),
+        H_TEST(test_quorum_one_still_needs_a_majority),
         H_TEST(test_quorum_three_is_elected_with_every_vote),
         H_TEST(test_votes_for_an_older_epoch_do_not_count),
         H_TEST(test_not_elected_before_the_election_timeout_means_waiting),
