@@ -75,6 +75,7 @@ struct h_node {
     long long force_down_s;     /* ... since this many seconds */
     int answers_info;           /* 0: INFO goes unanswered */
     const char *ping_error;     /* non-NULL: PING gets this error reply */
+    int64_t sync_ms;            /* link to a new master is down this long */
     int in_multi;
     int queued_slaveof;         /* 0 none, 1 NO ONE, 2 host port */
     char queued_host[64];
@@ -437,7 +438,8 @@ static void h_link_status(struct harness *h, const struct h_node *n, int *up, lo
         return;
     }
     const struct h_node *t = h_node_at(h, n->master_host, n->master_port);
-    *up = t != NULL && t->state == H_UP && t->role == ROLE_MASTER;
+    *up = t != NULL && t->state == H_UP && t->role == ROLE_MASTER &&
+          h->now.mono_ms - n->follows_since_ms >= n->sync_ms;
     *down_s = 0;
     if (*up)
         return;

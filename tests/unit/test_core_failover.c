@@ -221,6 +221,22 @@ static void test_old_master_returning_is_converted_to_replica(void **state)
     assert_int_equal(h_count(h, "+convert-to-slave"), 1);
 }
 
+static void test_replica_reconf_is_done_only_once_its_link_is_up(void **state)
+{
+    struct harness *h = world(state, 17, 2, 2);
+    /* The full sync to the new master takes 3 s. */
+    h->nodes[2].sync_ms = 3000;
+    discover(h);
+    h_node_kill(h, &h->nodes[0]);
+    long inprog = h_run_until(h, "+slave-reconf-inprog " R3 AT_OLD, 30000);
+    assert_true(inprog >= 0);
+    long done = h_run_until(h, "+slave-reconf-done " R3 AT_OLD, 5000);
+    assert_true(done >= 0);
+    long sent = h_find(h, 0, "+slave-reconf-sent " R3);
+    assert_true(h->log[done].at_ms - h->log[sent].at_ms >= 3000);
+    assert_true(h_find(h, 0, "+failover-end") > done);
+}
+
 static void test_parallel_syncs_one_repoints_one_replica_at_a_time(void **state)
 {
     struct harness *h = world(state, 9, 4, 2);
@@ -751,6 +767,27 @@ static void test_hello_with_equal_config_epoch_is_not_followed(void **state)
     assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
 }
 
+static void test_epochs_do_not_wrap_after_hello_with_largest_epoch(void **state)
+{
+    /* BUG: hello_parse() accepts any 64-bit epoch and core_epoch_observe()
+     * adopts it; failover_start() then does ++current_epoch, which wraps
+     * to 0: the epoch goes backwards (persisted so), and no vote can ever
+     * be cast again (every request is older than leader_epoch).  One
+     * hello from a broken or hostile peer is enough.  The harness's
+     * monotonic-epoch check fails at the wrap. */
+    skip();
+    struct harness *h = world(state, 64, 2, 0);
+    discover(h);
+    char payload[256];
+    snprintf(payload, sizeof(payload), "10.0.0.11,26379,%s,18446744073709551615,mymaster,"
+             "10.0.0.1,6379,0", "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb");
+    h_hello_raw(h, payload);
+    const char *err = NULL;
+    h_force_failover(h, &err);
+    h_run(h, 5000);
+    assert_true(h->core->current_epoch != 0);
+}
+
 static void test_hello_with_higher_config_epoch_same_address_only_takes_epoch(void **state)
 {
     struct harness *h = world(state, 62, 2, 2);
@@ -811,6 +848,7 @@ int main(void)
         H_TEST(test_hellos_announce_the_new_master_after_failover),
         H_TEST(test_only_one_promotion_per_failover),
         H_TEST(test_old_master_returning_is_converted_to_replica),
+        H_TEST(test_replica_reconf_is_done_only_once_its_link_is_up),
         H_TEST(test_parallel_syncs_one_repoints_one_replica_at_a_time),
         H_TEST(test_parallel_syncs_two_repoints_two_at_once),
         H_TEST(test_clients_get_promoted_address_once_promotion_is_confirmed),
@@ -844,6 +882,7 @@ int main(void)
         H_TEST(test_hello_with_lower_config_epoch_is_not_followed),
         H_TEST(test_hello_with_equal_config_epoch_is_not_followed),
         H_TEST(test_hello_with_higher_config_epoch_same_address_only_takes_epoch),
+        H_TEST(test_epochs_do_not_wrap_after_hello_with_largest_epoch),
         H_TEST(test_crash_after_election_is_simulated),
         H_TEST(test_crash_after_promotion_is_simulated),
         H_TEST(test_no_crash_without_simulate_failure),

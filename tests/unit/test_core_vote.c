@@ -277,6 +277,33 @@ static void test_quorum_three_is_elected_with_every_vote(void **state)
     assert_true(h_run_until(h, "+elected-leader " MASTER_TEXT, 2000) >= 0);
 }
 
+static struct harness *election_of_five(void **state, uint64_t seed, int votes_for_us)
+{
+    struct harness *h = h_open(state, seed);
+    h_setup(h, 1, 4, 2);
+    for (size_t i = 0; i < h->peer_count; i++)
+        h->peers[i].vote = (int)i < votes_for_us ? H_VOTE_FIRST_ASKER : H_VOTE_NONE;
+    h_run(h, 5000);
+    assert_int_equal(h_master(h)->sentinel_count, 4);
+    h_node_freeze(h, &h->nodes[0]);
+    assert_true(h_run_until(h, "+try-failover " MASTER_TEXT, 12000) >= 0);
+    return h;
+}
+
+static void test_five_sentinels_elect_with_three_votes(void **state)
+{
+    struct harness *h = election_of_five(state, 28, 2);
+    assert_true(h_run_until(h, "+elected-leader " MASTER_TEXT, 2000) >= 0);
+}
+
+static void test_five_sentinels_do_not_elect_with_two_votes(void **state)
+{
+    struct harness *h = election_of_five(state, 29, 1);
+    assert_true(h_run_until(h, "-failover-abort-not-elected " MASTER_TEXT,
+                            ELECTION_TIMEOUT_MS + 1000) >= 0);
+    assert_int_equal(h_count(h, "+elected-leader"), 0);
+}
+
 static void test_votes_for_an_older_epoch_do_not_count(void **state)
 {
     struct harness *h = election(state, 25, 2, H_VOTE_STALE, H_VOTE_STALE);
@@ -366,6 +393,8 @@ int main(void)
         H_TEST(test_majority_below_quorum_does_not_elect),
         H_TEST(test_quorum_one_still_needs_a_majority),
         H_TEST(test_quorum_three_is_elected_with_every_vote),
+        H_TEST(test_five_sentinels_elect_with_three_votes),
+        H_TEST(test_five_sentinels_do_not_elect_with_two_votes),
         H_TEST(test_votes_for_an_older_epoch_do_not_count),
         H_TEST(test_not_elected_before_the_election_timeout_means_waiting),
         H_TEST(test_ckquorum_ok_with_every_sentinel_reachable),
