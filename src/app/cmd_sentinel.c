@@ -76,7 +76,7 @@ static struct master *master_or_error(struct client *c, const char *name)
 
 static int instance_field_count(const struct instance *inst)
 {
-    int n = 10; /* name .. last-ping-reply, down-after */
+    int n = 11; /* name .. last-ping-reply, down-after-milliseconds */
     if (inst->kind == INSTANCE_MASTER && (inst->flags & FLAG_FAILOVER_IN_PROGRESS))
         n++;
     if (inst->flags & FLAG_S_DOWN)

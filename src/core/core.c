@@ -406,6 +406,11 @@ void core_master_set_auth(struct core *core, struct master *master, const char *
 
 const struct addr *core_master_addr(const struct master *master)
 {
+    /* From the confirmed promotion on, the promoted replica is the master
+     * clients and peers are told about (Redis Sentinel does the same). */
+    if ((master->inst.flags & FLAG_FAILOVER_IN_PROGRESS) && master->promoted != NULL &&
+        master->failover_state >= FAILOVER_RECONF_REPLICAS)
+        return &master->promoted->addr;
     return &master->inst.addr;
 }
 
@@ -429,6 +434,15 @@ void core_master_reset(struct core *core, const struct core_time *now, struct ma
     core_act_disconnect(out, m->inst.link);
     core_act_event(out, LOG_WARNING, "+reset-master", &m->inst, "%s", "");
     core_act_persist(out);
+}
+
+void core_master_hello_soon(struct master *m)
+{
+    m->inst.last_pub_ms = 0;
+    for (size_t i = 0; i < m->replica_count; i++)
+        m->replicas[i]->last_pub_ms = 0;
+    for (size_t i = 0; i < m->sentinel_count; i++)
+        m->sentinels[i]->last_pub_ms = 0;
 }
 
 int core_ckquorum(const struct core *core, const struct master *m, int *usable, char *msg,

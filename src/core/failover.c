@@ -332,13 +332,9 @@ static void state_reconf(const struct core_time *now, struct master *m, struct c
     detect_end(now, m, out);
 }
 
-/* Runs one step of m's failover.  Returns 1 if a failover started now. */
-int failover_tick(struct core *core, const struct core_time *now, struct master *m,
-                  struct core_actions *out)
+static void failover_step(struct core *core, const struct core_time *now, struct master *m,
+                          struct core_actions *out)
 {
-    int started = start_if_needed(core, now, m, out);
-    if (!(m->inst.flags & FLAG_FAILOVER_IN_PROGRESS))
-        return started;
     switch (m->failover_state) {
     case FAILOVER_WAIT_START:
         state_wait_start(core, now, m, out);
@@ -362,7 +358,23 @@ int failover_tick(struct core *core, const struct core_time *now, struct master 
     default:
         break;
     }
-    if (m->failover_state == FAILOVER_UPDATE_CONFIG) {
+}
+
+/* Runs m's failover as far as it can go now: a step whose outcome is
+ * already known (elected, replica chosen...) is followed at once by the
+ * next rather than on the next tick.  Returns 1 if a failover started. */
+int failover_tick(struct core *core, const struct core_time *now, struct master *m,
+                  struct core_actions *out)
+{
+    int started = start_if_needed(core, now, m, out);
+    for (int i = 0; i < 8 && (m->inst.flags & FLAG_FAILOVER_IN_PROGRESS); i++) {
+        enum failover_state before = m->failover_state;
+        failover_step(core, now, m, out);
+        if (m->failover_state == before || m->failover_state == FAILOVER_UPDATE_CONFIG)
+            break;
+    }
+    if ((m->inst.flags & FLAG_FAILOVER_IN_PROGRESS) &&
+        m->failover_state == FAILOVER_UPDATE_CONFIG) {
         struct instance *p = m->promoted;
         m->failovers_succeeded++;
         m->last_failover_end_ms = now->mono_ms;
@@ -398,6 +410,9 @@ static void promoted_confirmed(struct core *core, const struct core_time *now, s
     if (core->simulate_failure & SIMFAIL_CRASH_AFTER_PROMOTION)
         core_act_push(out, CORE_ACT_CRASH);
     core_act_event(out, LOG_WARNING, "+failover-state-reconf-slaves", &m->inst, "%s", "");
+    /* Tell peers now instead of at the next 2 s hello: they switch as
+     * soon as they see the new config epoch. */
+    core_master_hello_soon(m);
     reconfig_script(m, "leader", "start", &m->inst.addr, &r->addr, out);
     /* Repoint the others now rather than on the next tick. */
     state_reconf(now, m, out);
@@ -421,8 +436,9 @@ static void replica_reports_master(struct core *core, const struct core_time *no
     }
 }
 
-static void replica_reports_replica(const struct core_time *now, struct master *m,
-                                    struct instance *r, struct core_actions *out)
+static void replica_reports_replica(struct core *core, const struct core_time *now,
+                                    struct master *m, struct instance *r,
+                                    struct core_actions *out)
 {
     int wrong_master = r->replica_master_port != m->inst.addr.port ||
                        strcmp(r->replica_master_host, m->inst.addr.host) != 0;
@@ -448,7 +464,8 @@ static void replica_reports_replica(const struct core_time *now, struct master *
         r->flags &= ~FLAG_RECONF_INPROG;
         r->flags |= FLAG_RECONF_DONE;
         core_act_event(out, LOG_NOTICE, "+slave-reconf-done", r, "%s", "");
-        detect_end(now, m, out);
+        /* The last one done ends the failover now rather than next tick. */
+        failover_tick(core, now, m, out);
     }
 }
 
@@ -461,7 +478,7 @@ void failover_on_info(struct core *core, const struct core_time *now, struct ins
     if (inst->role_reported == ROLE_MASTER)
         replica_reports_master(core, now, m, inst, out);
     else if (inst->role_reported == ROLE_REPLICA)
-        replica_reports_replica(now, m, inst, out);
+        replica_reports_replica(core, now, m, inst, out);
 }
 
 /* Forgets the master's replicas (keeping its sentinels), points it at
@@ -514,5 +531,6 @@ void failover_switch_master(struct core *core, const struct core_time *now, stru
             core_act_event(out, LOG_NOTICE, "+slave", r, "%s", "");
     }
     free(keep);
+    core_master_hello_soon(m);
     core_act_persist(out);
 }

@@ -69,6 +69,9 @@ void monitor_hello(struct core *core, const struct core_time *now,
                    const char *payload, struct core_actions *out);
 int monitor_instance_is_down(const struct instance *inst);
 
+/* Makes the next tick publish hellos for m on every instance and peer. */
+void core_master_hello_soon(struct master *m);
+
 /* Starts a new link's clocks (see core.c). */
 void core_link_start_clock(struct link *link, const struct core_time *now);
 

@@ -64,8 +64,9 @@ static int hello_fill(const struct core *core, const struct master *m,
     memcpy(h->runid, core->myid, RUNID_LEN + 1);
     h->current_epoch = core->current_epoch;
     snprintf(h->master_name, sizeof(h->master_name), "%s", m->inst.name);
-    snprintf(h->master_ip, sizeof(h->master_ip), "%s", m->inst.addr.host);
-    h->master_port = m->inst.addr.port;
+    const struct addr *ma = core_master_addr(m);
+    snprintf(h->master_ip, sizeof(h->master_ip), "%s", ma->host);
+    h->master_port = ma->port;
     h->master_config_epoch = m->config_epoch;
     return 0;
 }
@@ -109,7 +110,10 @@ static void send_periodic(struct core *core, const struct core_time *now,
         (inst->info_refresh_ms == 0 || now->mono_ms - inst->info_refresh_ms > info_period))
         send_info(inst, out);
     int64_t period = ping_period_ms(inst);
-    if (now->mono_ms - l->last_pong_ms > period && now->mono_ms - l->last_ping_ms > period / 2)
+    /* A fresh connection is pinged at once, as Redis Sentinel does. */
+    int fresh = l->last_ping_ms < l->cmd_connected_since_ms;
+    if (fresh ||
+        (now->mono_ms - l->last_pong_ms > period && now->mono_ms - l->last_ping_ms > period / 2))
         send_ping(inst, now, out);
     if (now->mono_ms - inst->last_pub_ms > HELLO_PERIOD_MS) {
         inst->last_pub_ms = now->mono_ms;
@@ -340,7 +344,8 @@ static void on_ping_reply(const struct core_time *now, struct link *l,
 }
 
 static void on_is_down_reply(struct core *core, const struct core_time *now,
-                             struct link *l, uint64_t master_id, const struct core_reply *r)
+                             struct link *l, uint64_t master_id, const struct core_reply *r,
+                             struct core_actions *out)
 {
     struct instance *mi = instance_by_id(core, master_id);
     if (mi == NULL || mi->kind != INSTANCE_MASTER || r == NULL ||
@@ -367,6 +372,9 @@ static void on_is_down_reply(struct core *core, const struct core_time *now,
             s->leader_epoch = (uint64_t)r->element[2].integer;
         }
     }
+    /* A vote may complete an election: count at once, not on the next tick. */
+    if (!core->tilt && m->failover_state == FAILOVER_WAIT_START)
+        failover_tick(core, now, m, out);
 }
 
 static void replica_discovered(struct core *core, const struct core_time *now,
@@ -456,7 +464,7 @@ void monitor_reply(struct core *core, const struct core_time *now,
         on_info_reply(core, now, ev->ctx, ev->reply, out);
         break;
     case TAG_IS_DOWN:
-        on_is_down_reply(core, now, l, ev->ctx, ev->reply);
+        on_is_down_reply(core, now, l, ev->ctx, ev->reply, out);
         break;
     default:
         break;
