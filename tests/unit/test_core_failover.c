@@ -14,8 +14,9 @@
 #define R3 "slave 10.0.0.3:6379 10.0.0.3 6379"
 #define SELECTED "+selected-slave "
 
-/* Two replicas (10.0.0.2 and 10.0.0.3), two peers that vote for whoever
- * asks first, quorum 2; everything discovered. */
+/* The standard constellation of core_harness.h with quorum 2: replicas at
+ * 10.0.0.2, 10.0.0.3 ..., peers that vote for whoever asks first.  Nothing
+ * has run yet; discover() runs until everything is known. */
 static struct harness *world(void **state, uint64_t seed, int replicas, int peers)
 {
     struct harness *h = h_open(state, seed);
