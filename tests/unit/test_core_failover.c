@@ -275,26 +275,24 @@ static void test_parallel_syncs_two_repoints_two_at_once(void **state)
 
 static void test_clients_get_promoted_address_once_promotion_is_confirmed(void **state)
 {
-    /* BUG: core.c core_master_addr() always returns master->inst.addr,
-     * which changes only at +switch-master.  Its contract ("the address
-     * clients should use right now"), the brief ("answer
-     * get-master-addr-by-name with the new master the moment it is
-     * confirmed") and Redis Sentinel (the promoted replica from the
-     * reconf-slaves state on) all want the promoted replica as soon as
-     * +promoted-slave; clients keep being sent to the dead master while
-     * the other replicas are repointed. */
-    skip();
     struct harness *h = world(state, 12, 2, 2);
     /* The other replica is slow to follow, so reconfiguration lasts. */
     h_rename(h, &h->nodes[2], "SLAVEOF", "hidden-slaveof");
     discover(h);
     h_node_kill(h, &h->nodes[0]);
-    long wait = h_run_until(h, "+failover-state-wait-promotion", 30000);
-    assert_true(wait >= 0);
+    assert_true(h_run_until(h, "+sdown " MASTER_TEXT, 30000) >= 0);
     assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.1");
-    assert_true(h_find(h, (size_t)wait, "+promoted-slave") >= 0);
+    long promoted = h_find(h, 0, "+promoted-slave");
+    for (int i = 0; i < 50 && promoted < 0; i++) {
+        h_tick(h);
+        promoted = h_find(h, 0, "+promoted-slave");
+    }
+    assert_true(promoted >= 0);
+    h_run(h, 2000);
     assert_int_equal(h_count(h, "+switch-master"), 0);
+    assert_true(h_master(h)->inst.flags & FLAG_FAILOVER_IN_PROGRESS);
     assert_string_equal(core_master_addr(h_master(h))->host, "10.0.0.2");
+    assert_int_equal(core_master_addr(h_master(h))->port, 6379);
 }
 
 static void test_replica_following_wrong_master_is_fixed(void **state)
