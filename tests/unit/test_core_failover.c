@@ -295,6 +295,29 @@ static void test_clients_get_promoted_address_once_promotion_is_confirmed(void *
     assert_int_equal(core_master_addr(h_master(h))->port, 6379);
 }
 
+static void test_peers_hear_of_promotion_at_once(void **state)
+{
+    struct harness *h = world(state, 18, 2, 2);
+    h_rename(h, &h->nodes[2], "SLAVEOF", "hidden-slaveof");
+    discover(h);
+    h_node_kill(h, &h->nodes[0]);
+    long promoted = h_run_until(h, "+promoted-slave", 30000);
+    assert_true(promoted >= 0);
+    h_run(h, 300);
+    static const char *const peers[] = {"SEND 10.0.0.11:26379 PUBLISH __sentinel__:hello ",
+                                        "SEND 10.0.0.12:26379 PUBLISH __sentinel__:hello "};
+    for (size_t i = 0; i < 2; i++) {
+        long at = h_find(h, (size_t)promoted, peers[i]);
+        assert_true(at >= 0);
+        assert_true(h->log[at].at_ms - h->log[promoted].at_ms <= 2 * H_TICK_MS);
+        struct hello hello;
+        assert_int_equal(hello_parse(h->log[at].text + strlen(peers[i]), &hello), 0);
+        assert_string_equal(hello.master_ip, "10.0.0.2");
+        assert_int_equal(hello.master_port, 6379);
+        assert_true(hello.master_config_epoch == 1);
+    }
+}
+
 static void test_replica_following_wrong_master_is_fixed(void **state)
 {
     struct harness *h = world(state, 13, 2, 0);
@@ -851,6 +874,7 @@ int main(void)
         H_TEST(test_parallel_syncs_one_repoints_one_replica_at_a_time),
         H_TEST(test_parallel_syncs_two_repoints_two_at_once),
         H_TEST(test_clients_get_promoted_address_once_promotion_is_confirmed),
+        H_TEST(test_peers_hear_of_promotion_at_once),
         H_TEST(test_replica_following_wrong_master_is_fixed),
         H_TEST(test_no_failover_starts_during_tilt),
         H_TEST(test_next_failover_of_same_master_waits_twice_the_timeout),
