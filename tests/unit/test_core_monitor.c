@@ -176,6 +176,22 @@ static void test_rebooted_master_answering_pong_is_not_down(void **state)
     assert_false(m->inst.flags & FLAG_MASTER_REBOOT);
 }
 
+static void test_silent_replica_is_sdown_without_failover(void **state)
+{
+    struct harness *h = h_open(state, 109);
+    h_setup(h, 2, 2, 2);
+    h_run(h, 5000);
+    h_node_freeze(h, &h->nodes[1]);
+    assert_true(h_run_until(h, "+sdown slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster "
+                            "10.0.0.1 6379", H_DOWN_AFTER_MS + 2000) >= 0);
+    h_run(h, 20000);
+    assert_int_equal(h_count(h, "+odown"), 0);
+    assert_int_equal(h_count(h, "+try-failover"), 0);
+    assert_int_equal(h_count(h, "SENTINEL is-master-down-by-addr"), 0);
+    h_node_resume(h, &h->nodes[1]);
+    assert_true(h_run_until(h, "-sdown slave 10.0.0.2:6379", 2000) >= 0);
+}
+
 /* --- INFO ------------------------------------------------------------------------ */
 
 static void test_info_is_requested_every_ten_seconds(void **state)
@@ -719,6 +735,7 @@ int main(void)
         H_TEST(test_master_reporting_replica_role_for_long_is_sdown),
         H_TEST(test_rebooted_master_still_loading_is_sdown_after_reboot_period),
         H_TEST(test_rebooted_master_answering_pong_is_not_down),
+        H_TEST(test_silent_replica_is_sdown_without_failover),
         H_TEST(test_info_is_requested_every_ten_seconds),
         H_TEST(test_replicas_are_learned_from_master_info),
         H_TEST(test_replica_fields_come_from_replica_info),
