@@ -1614,9 +1614,9 @@ static const struct command_arg commands_args_param_value[] = {
 };
 
 static const struct command_arg commands_args_config_forms[] = {
-    {"parameter", "string", "GET", 0, NULL, 0},
     {"set-param-value", "block", "SET", ARG_MULTIPLE,
      ARGS(commands_args_param_value)},
+    {"parameter", "string", "GET", 0, NULL, 0},
 };
 
 static const struct command_arg commands_args_sentinel_config[] = {
@@ -1764,7 +1764,8 @@ static const struct command commands_command_subs[] = {
      .args = ARGS(commands_args_command_names)},
     {COMMAND_SUB("getkeys", commands_command_getkeys, -4, NULL,
                  "Return the keys of a command (none here)", "2.8.13",
-                 "O(N) where N is the number of arguments")},
+                 "O(N) where N is the number of arguments"),
+     .args = ARGS(commands_args_getkeys)},
     {COMMAND_SUB("getkeysandflags", commands_command_getkeys, -4, NULL,
                  "Return the keys of a command with flags (none here)",
                  "7.0.0", "O(N) where N is the number of arguments"),
