@@ -1,5 +1,5 @@
 /*
- * config.c - sentinel.conf: line splitting, the directive tables, parsing
+ * config.c - sentinel.conf: line splitting, the keyword table, parsing
  * into struct config, command-line overrides, and building the core from
  * the parsed model.  Rendering and the atomic rewrite are in
  * config_rewrite.c.
@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 #define CONFIG_MAX_BINDS 16 /* Redis's limit on bind addresses */
 #define CONFIG_CMDLINE_SOURCE "(command line)"
 
-/* --- memory ----------------------------------------------------------------- */
+/* --- memory ------------------------------------------------------------- */
 
 /* Running out of memory while reading the config leaves nothing sensible
  * to do; abort like Redis's allocator (and the core) does. */
@@ -70,7 +71,7 @@ static void config_set_opt_str(char **dst, const char *s)
     config_set_str(dst, s);
 }
 
-/* --- splitting a line into words ------------------------------------------------ */
+/* --- splitting a line into words ---------------------------------------- */
 
 struct config_word {
     char *data;
@@ -226,7 +227,7 @@ void config_argv_free(int argc, char **argv)
     free(argv);
 }
 
-/* --- the parser ---------------------------------------------------------------------- */
+/* --- the parser --------------------------------------------------------- */
 
 /* A per-master line kept until every master is known. */
 struct config_pending {
@@ -240,8 +241,8 @@ struct config_parser {
     struct config *cfg;
     const char *source; /* borrowed: the file name or "(command line)" */
     int line;
-    char what[64];      /* the directive being read, for messages */
-    int check_scripts;  /* config_load only: scripts must be executable */
+    char what[64];     /* the directive being read, for messages */
+    int check_scripts; /* config_load only: scripts must be executable */
     struct config_pending *pending;
     size_t pending_count;
     char *err;
@@ -304,8 +305,8 @@ static int config_port(struct config_parser *p, const char *s, int allow_zero, i
 static int config_ms(struct config_parser *p, const char *s, int64_t min_ms, int64_t *out)
 {
     if (config_int64(s, min_ms, INT64_MAX / 2, out) < 0)
-        return config_fail(p, "invalid value '%s' for '%s' (milliseconds, at least %" PRId64 ")",
-                           s, p->what, min_ms);
+        return config_fail(p, "invalid value '%s' for '%s' (milliseconds, at least %" PRId64 ")", s,
+                           p->what, min_ms);
     return 0;
 }
 
@@ -347,141 +348,6 @@ static int config_is_runid(const char *s)
     return 1;
 }
 
-/* --- generic directives -------------------------------------------------------------- */
-
-static int config_do_port(struct config_parser *p, int argc, char **argv)
-{
-    return config_port(p, argv[1], 0, &p->cfg->port);
-}
-
-/* A later `bind` replaces the earlier list, as in Redis. */
-static int config_do_bind(struct config_parser *p, int argc, char **argv)
-{
-    struct config *cfg = p->cfg;
-    if (argc - 1 > CONFIG_MAX_BINDS)
-        return config_fail(p, "Too many bind addresses specified.");
-    for (int i = 1; i < argc; i++)
-        if (config_host(p, argv[i]) < 0)
-            return -1;
-    for (size_t i = 0; i < cfg->bind_count; i++)
-        free(cfg->binds[i]);
-    cfg->binds = config_xrealloc(cfg->binds, (size_t)(argc - 1) * sizeof(*cfg->binds));
-    for (int i = 1; i < argc; i++)
-        cfg->binds[i - 1] = config_xstrdup(argv[i]);
-    cfg->bind_count = (size_t)(argc - 1);
-    return 0;
-}
-
-static int config_do_protected_mode(struct config_parser *p, int argc, char **argv)
-{
-    return config_yesno(p, argv[1], &p->cfg->protected_mode);
-}
-
-static int config_do_daemonize(struct config_parser *p, int argc, char **argv)
-{
-    return config_yesno(p, argv[1], &p->cfg->daemonize);
-}
-
-static int config_do_pidfile(struct config_parser *p, int argc, char **argv)
-{
-    config_set_opt_str(&p->cfg->pidfile, argv[1]);
-    return 0;
-}
-
-static int config_do_logfile(struct config_parser *p, int argc, char **argv)
-{
-    config_set_str(&p->cfg->logfile, argv[1]);
-    return 0;
-}
-
-/* "nothing" is the newest Redis's silent level; warning is our quietest. */
-static int config_do_loglevel(struct config_parser *p, int argc, char **argv)
-{
-    static const struct {
-        const char *name;
-        enum core_log_level level;
-    } levels[] = {
-        {"debug", LOG_DEBUG},     {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE},
-        {"warning", LOG_WARNING}, {"nothing", LOG_WARNING},
-    };
-    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-        if (strcasecmp(argv[1], levels[i].name) == 0) {
-            p->cfg->loglevel = levels[i].level;
-            return 0;
-        }
-    }
-    return config_fail(p, "invalid loglevel '%s' (debug, verbose, notice or warning)", argv[1]);
-}
-
-static int config_do_log_format(struct config_parser *p, int argc, char **argv)
-{
-    if (strcasecmp(argv[1], "redis") == 0)
-        p->cfg->log_format = LOG_FORMAT_REDIS;
-    else if (strcasecmp(argv[1], "json") == 0)
-        p->cfg->log_format = LOG_FORMAT_JSON;
-    else
-        return config_fail(p, "invalid log-format '%s' (redis or json)", argv[1]);
-    return 0;
-}
-
-static int config_do_dir(struct config_parser *p, int argc, char **argv)
-{
-    if (argv[1][0] == '\0')
-        return config_fail(p, "invalid dir ''");
-    config_set_str(&p->cfg->dir, argv[1]);
-    return 0;
-}
-
-static int config_do_requirepass(struct config_parser *p, int argc, char **argv)
-{
-    config_set_opt_str(&p->cfg->requirepass, argv[1]);
-    return 0;
-}
-
-static int config_do_http_port(struct config_parser *p, int argc, char **argv)
-{
-    return config_port(p, argv[1], 1, &p->cfg->http_port);
-}
-
-static int config_do_http_bind(struct config_parser *p, int argc, char **argv)
-{
-    if (config_host(p, argv[1]) < 0)
-        return -1;
-    config_set_str(&p->cfg->http_bind, argv[1]);
-    return 0;
-}
-
-/* Included files would need their own rewrite story; refusing is better
- * than silently ignoring the settings they hold. */
-static int config_do_include(struct config_parser *p, int argc, char **argv)
-{
-    return config_fail(p, "'include' is not supported: put the directives in this file");
-}
-
-struct config_generic {
-    const char *name;
-    int min_argc; /* counting the directive itself */
-    int max_argc; /* -1: no limit */
-    int key_words;
-    int (*fn)(struct config_parser *p, int argc, char **argv);
-};
-
-static const struct config_generic config_generics[] = {
-    {"port", 2, 2, 1, config_do_port},
-    {"bind", 2, -1, 1, config_do_bind},
-    {"protected-mode", 2, 2, 1, config_do_protected_mode},
-    {"daemonize", 2, 2, 1, config_do_daemonize},
-    {"pidfile", 2, 2, 1, config_do_pidfile},
-    {"logfile", 2, 2, 1, config_do_logfile},
-    {"loglevel", 2, 2, 1, config_do_loglevel},
-    {"log-format", 2, 2, 1, config_do_log_format},
-    {"dir", 2, 2, 1, config_do_dir},
-    {"requirepass", 2, 2, 1, config_do_requirepass},
-    {"http-port", 2, 2, 1, config_do_http_port},
-    {"http-bind", 2, 2, 1, config_do_http_bind},
-    {"include", 2, 2, 0, config_do_include},
-};
-
 /*
  * Every other directive Debian's redis-server 7.0.15 accepts in a config
  * file: the names `CONFIG GET` knows (hidden ones and old aliases such as
@@ -490,6 +356,7 @@ static const struct config_generic config_generics[] = {
  * sentinel accepts and ignores them, so a sentinel.conf copied from a
  * server's config still loads.  Sorted in byte order for bsearch.
  */
+/* clang-format off */
 static const char *const config_ignored[] = {
     "acl-pubsub-default", "aclfile", "acllog-max-len", "active-defrag-cycle-max",
     "active-defrag-cycle-min", "active-defrag-ignore-bytes", "active-defrag-max-scan-fields",
@@ -545,8 +412,90 @@ static const char *const config_ignored[] = {
     "unixsocketperm", "use-exit-on-panic", "user", "watchdog-period", "zset-max-listpack-entries",
     "zset-max-listpack-value", "zset-max-ziplist-entries", "zset-max-ziplist-value",
 };
+/* clang-format on */
 
-/* --- sentinel directives: global ------------------------------------------------------------ */
+/* --- directives with their own rules ------------------------------------- *
+ * Each takes the whole split line.  Per-master ones get m NULL when the
+ * line is read (check only) and their master once every monitor line is
+ * known (store). */
+
+/* A later `bind` replaces the earlier list, as in Redis. */
+static int config_do_bind(struct config_parser *p, struct config_master *m, int argc, char **argv)
+{
+    struct config *cfg = p->cfg;
+    if (argc - 1 > CONFIG_MAX_BINDS)
+        return config_fail(p, "Too many bind addresses specified.");
+    for (int i = 1; i < argc; i++)
+        if (config_host(p, argv[i]) < 0)
+            return -1;
+    for (size_t i = 0; i < cfg->bind_count; i++)
+        free(cfg->binds[i]);
+    cfg->binds = config_xrealloc(cfg->binds, (size_t)(argc - 1) * sizeof(*cfg->binds));
+    for (int i = 1; i < argc; i++)
+        cfg->binds[i - 1] = config_xstrdup(argv[i]);
+    cfg->bind_count = (size_t)(argc - 1);
+    return 0;
+}
+
+/* "nothing" is the newest Redis's silent level; warning is our quietest. */
+static int config_do_loglevel(struct config_parser *p, struct config_master *m, int argc,
+                              char **argv)
+{
+    static const struct {
+        const char *name;
+        enum core_log_level level;
+    } levels[] = {
+        {"debug", LOG_DEBUG},     {"verbose", LOG_VERBOSE}, {"notice", LOG_NOTICE},
+        {"warning", LOG_WARNING}, {"nothing", LOG_WARNING},
+    };
+    for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+        if (strcasecmp(argv[1], levels[i].name) == 0) {
+            p->cfg->loglevel = levels[i].level;
+            return 0;
+        }
+    }
+    return config_fail(p, "invalid loglevel '%s' (debug, verbose, notice or warning)", argv[1]);
+}
+
+static int config_do_log_format(struct config_parser *p, struct config_master *m, int argc,
+                                char **argv)
+{
+    if (strcasecmp(argv[1], "redis") == 0)
+        p->cfg->log_format = LOG_FORMAT_REDIS;
+    else if (strcasecmp(argv[1], "json") == 0)
+        p->cfg->log_format = LOG_FORMAT_JSON;
+    else
+        return config_fail(p, "invalid log-format '%s' (redis or json)", argv[1]);
+    return 0;
+}
+
+static int config_do_dir(struct config_parser *p, struct config_master *m, int argc, char **argv)
+{
+    if (argv[1][0] == '\0')
+        return config_fail(p, "invalid dir ''");
+    config_set_str(&p->cfg->dir, argv[1]);
+    return 0;
+}
+
+/* http-bind and announce-ip: an address; for announce-ip "" unsets. */
+static int config_do_address(struct config_parser *p, struct config_master *m, int argc,
+                             char **argv)
+{
+    const char *v = argv[argc - 1];
+    int announce = argc == 3;
+    if ((!announce || v[0] != '\0') && config_host(p, v) < 0)
+        return -1;
+    config_set_opt_str(announce ? &p->cfg->announce_ip : &p->cfg->http_bind, v);
+    return 0;
+}
+
+/* Included files would need their own rewrite story; refusing is better
+ * than silently ignoring the settings they hold. */
+static int config_do_include(struct config_parser *p, struct config_master *m, int argc,
+                             char **argv)
+{
+    return config_fail(p, "'include' is not supported: put the directives in this file");
+}
 
 static int config_do_myid(struct config_parser *p, struct config_master *m, int argc, char **argv)
 {
@@ -554,66 +503,6 @@ static int config_do_myid(struct config_parser *p, struct config_master *m, int 
         return config_fail(p, "Malformed Sentinel id in myid option.");
     config_set_str(&p->cfg->myid, argv[2]);
     return 0;
-}
-
-static int config_do_current_epoch(struct config_parser *p, struct config_master *m, int argc,
-                                   char **argv)
-{
-    return config_epoch(p, argv[2], &p->cfg->current_epoch);
-}
-
-static int config_do_deny_scripts(struct config_parser *p, struct config_master *m, int argc,
-                                  char **argv)
-{
-    return config_yesno(p, argv[2], &p->cfg->deny_scripts_reconfig);
-}
-
-static int config_do_resolve_hostnames(struct config_parser *p, struct config_master *m,
-                                       int argc, char **argv)
-{
-    return config_yesno(p, argv[2], &p->cfg->resolve_hostnames);
-}
-
-static int config_do_announce_hostnames(struct config_parser *p, struct config_master *m,
-                                        int argc, char **argv)
-{
-    return config_yesno(p, argv[2], &p->cfg->announce_hostnames);
-}
-
-static int config_do_announce_ip(struct config_parser *p, struct config_master *m, int argc,
-                                 char **argv)
-{
-    if (argv[2][0] != '\0' && config_host(p, argv[2]) < 0)
-        return -1;
-    config_set_opt_str(&p->cfg->announce_ip, argv[2]);
-    return 0;
-}
-
-/* 0 means "announce the port we listen on", as in Redis. */
-static int config_do_announce_port(struct config_parser *p, struct config_master *m, int argc,
-                                   char **argv)
-{
-    return config_port(p, argv[2], 1, &p->cfg->announce_port);
-}
-
-static int config_do_sentinel_user(struct config_parser *p, struct config_master *m, int argc,
-                                   char **argv)
-{
-    config_set_opt_str(&p->cfg->sentinel_user, argv[2]);
-    return 0;
-}
-
-static int config_do_sentinel_pass(struct config_parser *p, struct config_master *m, int argc,
-                                   char **argv)
-{
-    config_set_opt_str(&p->cfg->sentinel_pass, argv[2]);
-    return 0;
-}
-
-static int config_do_script_max_time(struct config_parser *p, struct config_master *m, int argc,
-                                     char **argv)
-{
-    return config_ms(p, argv[2], 1, &p->cfg->script_max_exec_ms);
 }
 
 /* Appends host:port to a list of addresses unless it is already there. */
@@ -638,33 +527,6 @@ static int config_do_peer(struct config_parser *p, struct config_master *m, int 
     return 0;
 }
 
-/* --- sentinel directives: per master ------------------------------------------------------------
- * Each handler checks its values and, when m is not NULL, stores them; it
- * is called with m NULL when the line is read and again with its master
- * once every monitor line is known. */
-
-static int config_do_down_after(struct config_parser *p, struct config_master *m, int argc,
-                                char **argv)
-{
-    int64_t v = 0;
-    if (config_ms(p, argv[3], 1, &v) < 0)
-        return -1;
-    if (m != NULL)
-        m->down_after_ms = v;
-    return 0;
-}
-
-static int config_do_failover_timeout(struct config_parser *p, struct config_master *m, int argc,
-                                      char **argv)
-{
-    int64_t v = 0;
-    if (config_ms(p, argv[3], 1, &v) < 0)
-        return -1;
-    if (m != NULL)
-        m->failover_timeout_ms = v;
-    return 0;
-}
-
 /* Zero would make a failover never repoint a replica, so it is refused
  * (SENTINEL SET refuses it too). */
 static int config_do_parallel_syncs(struct config_parser *p, struct config_master *m, int argc,
@@ -678,63 +540,22 @@ static int config_do_parallel_syncs(struct config_parser *p, struct config_maste
     return 0;
 }
 
-/* The millisecond settings where 0 means "off". */
-static int config_do_optional_ms(struct config_parser *p, struct config_master *m, int argc,
-                                 char **argv)
-{
-    int64_t v = 0;
-    if (config_ms(p, argv[3], 0, &v) < 0)
-        return -1;
-    if (m == NULL)
-        return 0;
-    if (strcasecmp(argv[1], "master-reboot-down-after-period") == 0)
-        m->master_reboot_down_after_ms = v;
-    else if (strcasecmp(argv[1], "replica-validity-time") == 0)
-        m->replica_validity_ms = v;
-    else
-        m->min_failover_interval_ms = v;
-    return 0;
-}
-
-static int config_do_epoch(struct config_parser *p, struct config_master *m, int argc,
-                           char **argv)
-{
-    uint64_t v = 0;
-    if (config_epoch(p, argv[3], &v) < 0)
-        return -1;
-    if (m != NULL && strcasecmp(argv[1], "config-epoch") == 0)
-        m->config_epoch = v;
-    else if (m != NULL)
-        m->leader_epoch = v;
-    return 0;
-}
-
-/* auth-pass, auth-user and the two scripts; "" unsets. */
-static int config_do_master_str(struct config_parser *p, struct config_master *m, int argc,
-                                char **argv)
+/* notification-script and client-reconfig-script; "" unsets. */
+static int config_do_script(struct config_parser *p, struct config_master *m, int argc, char **argv)
 {
     if (m == NULL)
         return 0;
-    char **dst = &m->client_reconfig_script;
-    if (strcasecmp(argv[1], "auth-pass") == 0)
-        dst = &m->auth_pass;
-    else if (strcasecmp(argv[1], "auth-user") == 0)
-        dst = &m->auth_user;
-    else if (strcasecmp(argv[1], "notification-script") == 0)
-        dst = &m->notification_script;
-    int script = dst == &m->notification_script || dst == &m->client_reconfig_script;
+    int notify = strcasecmp(argv[1], "notification-script") == 0;
     /* Redis refuses to start with a script it could never run. */
-    if (script && p->check_scripts && argv[3][0] != '\0' && access(argv[3], X_OK) < 0)
+    if (p->check_scripts && argv[3][0] != '\0' && access(argv[3], X_OK) < 0)
         return config_fail(p, "%s script seems non existing or non executable.",
-                           dst == &m->notification_script ? "Notification"
-                                                          : "Client reconfiguration");
-    config_set_opt_str(dst, argv[3]);
+                           notify ? "Notification" : "Client reconfiguration");
+    config_set_opt_str(notify ? &m->notification_script : &m->client_reconfig_script, argv[3]);
     return 0;
 }
 
 /* A later rename of the same command replaces the earlier one. */
-static int config_do_rename(struct config_parser *p, struct config_master *m, int argc,
-                            char **argv)
+static int config_do_rename(struct config_parser *p, struct config_master *m, int argc, char **argv)
 {
     if (argv[3][0] == '\0')
         return config_fail(p, "empty command name in '%s'", p->what);
@@ -755,8 +576,7 @@ static int config_do_rename(struct config_parser *p, struct config_master *m, in
 
 /* known-replica and known-sentinel: a repeated address is one instance
  * (a repeated known-sentinel takes the later run id). */
-static int config_do_known(struct config_parser *p, struct config_master *m, int argc,
-                           char **argv)
+static int config_do_known(struct config_parser *p, struct config_master *m, int argc, char **argv)
 {
     int port = 0;
     int sentinel = strcasecmp(argv[1], "known-sentinel") == 0;
@@ -829,68 +649,173 @@ static int config_do_monitor(struct config_parser *p, struct config_master *unus
     return 0;
 }
 
+/* --- the keyword table -------------------------------------------------- */
+
 enum config_scope {
     CONFIG_GLOBAL,     /* applies at once */
     CONFIG_MONITOR,    /* creates a master at once */
     CONFIG_PER_MASTER, /* argv[2] names a master: applied at the end */
 };
 
-struct config_sentinel {
-    const char *name;
-    int min_argc; /* counting "sentinel" and the sub-command */
-    int max_argc;
-    int key_words;
+/* How a plain directive's one value is read and where it goes. */
+enum config_type {
+    CONFIG_CUSTOM,   /* fn does it all */
+    CONFIG_YESNO,    /* int: yes / no */
+    CONFIG_STRING,   /* char *: any string */
+    CONFIG_OPTIONAL, /* char *: "" unsets (NULL) */
+    CONFIG_PORT,     /* int: min..65535 */
+    CONFIG_MS,       /* int64_t milliseconds: at least min */
+    CONFIG_EPOCH,    /* uint64_t */
+};
+
+struct config_directive {
+    const char *name; /* "port", "sentinel parallel-syncs" */
+    int min_argc;     /* counting every word of the line */
+    int max_argc;     /* -1: no limit */
+    int key_words;    /* rewrite key length; 0 = the rewrite leaves it alone */
     enum config_scope scope;
+    enum config_type type;
+    size_t offset; /* into struct config, or struct config_master */
+    int64_t min;
     int (*fn)(struct config_parser *p, struct config_master *m, int argc, char **argv);
 };
 
-static const struct config_sentinel config_sentinels[] = {
-    {"monitor", 6, 6, 3, CONFIG_MONITOR, config_do_monitor},
-    {"down-after-milliseconds", 4, 4, 3, CONFIG_PER_MASTER, config_do_down_after},
-    {"failover-timeout", 4, 4, 3, CONFIG_PER_MASTER, config_do_failover_timeout},
-    {"parallel-syncs", 4, 4, 3, CONFIG_PER_MASTER, config_do_parallel_syncs},
-    {"auth-pass", 4, 4, 3, CONFIG_PER_MASTER, config_do_master_str},
-    {"auth-user", 4, 4, 3, CONFIG_PER_MASTER, config_do_master_str},
-    {"notification-script", 4, 4, 3, CONFIG_PER_MASTER, config_do_master_str},
-    {"client-reconfig-script", 4, 4, 3, CONFIG_PER_MASTER, config_do_master_str},
-    {"rename-command", 5, 5, 4, CONFIG_PER_MASTER, config_do_rename},
-    {"config-epoch", 4, 4, 3, CONFIG_PER_MASTER, config_do_epoch},
-    {"leader-epoch", 4, 4, 3, CONFIG_PER_MASTER, config_do_epoch},
-    {"known-replica", 5, 5, 5, CONFIG_PER_MASTER, config_do_known},
-    {"known-slave", 5, 5, 5, CONFIG_PER_MASTER, config_do_known},
-    {"known-sentinel", 5, 6, 6, CONFIG_PER_MASTER, config_do_known},
-    {"master-reboot-down-after-period", 4, 4, 3, CONFIG_PER_MASTER, config_do_optional_ms},
-    {"replica-validity-time", 4, 4, 3, CONFIG_PER_MASTER, config_do_optional_ms},
-    {"min-failover-interval", 4, 4, 3, CONFIG_PER_MASTER, config_do_optional_ms},
-    {"myid", 3, 3, 2, CONFIG_GLOBAL, config_do_myid},
-    {"current-epoch", 3, 3, 2, CONFIG_GLOBAL, config_do_current_epoch},
-    {"deny-scripts-reconfig", 3, 3, 2, CONFIG_GLOBAL, config_do_deny_scripts},
-    {"resolve-hostnames", 3, 3, 2, CONFIG_GLOBAL, config_do_resolve_hostnames},
-    {"announce-hostnames", 3, 3, 2, CONFIG_GLOBAL, config_do_announce_hostnames},
-    {"announce-ip", 3, 3, 2, CONFIG_GLOBAL, config_do_announce_ip},
-    {"announce-port", 3, 3, 2, CONFIG_GLOBAL, config_do_announce_port},
-    {"sentinel-user", 3, 3, 2, CONFIG_GLOBAL, config_do_sentinel_user},
-    {"sentinel-pass", 3, 3, 2, CONFIG_GLOBAL, config_do_sentinel_pass},
-    {"script-max-execution-time", 3, 3, 2, CONFIG_GLOBAL, config_do_script_max_time},
-    {"peer", 4, 4, 4, CONFIG_GLOBAL, config_do_peer},
+#define CFG(field) offsetof(struct config, field)
+#define MST(field) offsetof(struct config_master, field)
+#define GLOBAL CONFIG_GLOBAL
+#define MASTER CONFIG_PER_MASTER
+
+/* The value of a plain directive is the word after its key. */
+static const struct config_directive config_directives[] = {
+    {"port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(port), 1, NULL},
+    {"bind", 2, -1, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_bind},
+    {"protected-mode", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(protected_mode), 0, NULL},
+    {"daemonize", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(daemonize), 0, NULL},
+    {"pidfile", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(pidfile), 0, NULL},
+    {"logfile", 2, 2, 1, GLOBAL, CONFIG_STRING, CFG(logfile), 0, NULL},
+    {"loglevel", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_loglevel},
+    {"log-format", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_log_format},
+    {"dir", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_dir},
+    {"requirepass", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(requirepass), 0, NULL},
+    {"http-port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(http_port), 0, NULL},
+    {"http-bind", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_address},
+    {"include", 2, 2, 0, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_include},
+    {"sentinel monitor", 6, 6, 3, CONFIG_MONITOR, CONFIG_CUSTOM, 0, 0, config_do_monitor},
+    {"sentinel down-after-milliseconds", 4, 4, 3, MASTER, CONFIG_MS, MST(down_after_ms), 1, NULL},
+    {"sentinel failover-timeout", 4, 4, 3, MASTER, CONFIG_MS, MST(failover_timeout_ms), 1, NULL},
+    {"sentinel parallel-syncs", 4, 4, 3, MASTER, CONFIG_CUSTOM, 0, 0, config_do_parallel_syncs},
+    {"sentinel auth-pass", 4, 4, 3, MASTER, CONFIG_OPTIONAL, MST(auth_pass), 0, NULL},
+    {"sentinel auth-user", 4, 4, 3, MASTER, CONFIG_OPTIONAL, MST(auth_user), 0, NULL},
+    {"sentinel notification-script", 4, 4, 3, MASTER, CONFIG_CUSTOM, 0, 0, config_do_script},
+    {"sentinel client-reconfig-script", 4, 4, 3, MASTER, CONFIG_CUSTOM, 0, 0, config_do_script},
+    {"sentinel rename-command", 5, 5, 4, MASTER, CONFIG_CUSTOM, 0, 0, config_do_rename},
+    {"sentinel config-epoch", 4, 4, 3, MASTER, CONFIG_EPOCH, MST(config_epoch), 0, NULL},
+    {"sentinel leader-epoch", 4, 4, 3, MASTER, CONFIG_EPOCH, MST(leader_epoch), 0, NULL},
+    {"sentinel known-replica", 5, 5, 5, MASTER, CONFIG_CUSTOM, 0, 0, config_do_known},
+    {"sentinel known-slave", 5, 5, 5, MASTER, CONFIG_CUSTOM, 0, 0, config_do_known},
+    {"sentinel known-sentinel", 5, 6, 6, MASTER, CONFIG_CUSTOM, 0, 0, config_do_known},
+    {"sentinel master-reboot-down-after-period", 4, 4, 3, MASTER, CONFIG_MS,
+     MST(master_reboot_down_after_ms), 0, NULL},
+    {"sentinel replica-validity-time", 4, 4, 3, MASTER, CONFIG_MS, MST(replica_validity_ms), 0,
+     NULL},
+    {"sentinel min-failover-interval", 4, 4, 3, MASTER, CONFIG_MS, MST(min_failover_interval_ms), 0,
+     NULL},
+    {"sentinel myid", 3, 3, 2, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_myid},
+    {"sentinel current-epoch", 3, 3, 2, GLOBAL, CONFIG_EPOCH, CFG(current_epoch), 0, NULL},
+    {"sentinel deny-scripts-reconfig", 3, 3, 2, GLOBAL, CONFIG_YESNO, CFG(deny_scripts_reconfig), 0,
+     NULL},
+    {"sentinel resolve-hostnames", 3, 3, 2, GLOBAL, CONFIG_YESNO, CFG(resolve_hostnames), 0, NULL},
+    {"sentinel announce-hostnames", 3, 3, 2, GLOBAL, CONFIG_YESNO, CFG(announce_hostnames), 0,
+     NULL},
+    {"sentinel announce-ip", 3, 3, 2, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_address},
+    /* 0 means "announce the port we listen on", as in Redis. */
+    {"sentinel announce-port", 3, 3, 2, GLOBAL, CONFIG_PORT, CFG(announce_port), 0, NULL},
+    {"sentinel sentinel-user", 3, 3, 2, GLOBAL, CONFIG_OPTIONAL, CFG(sentinel_user), 0, NULL},
+    {"sentinel sentinel-pass", 3, 3, 2, GLOBAL, CONFIG_OPTIONAL, CFG(sentinel_pass), 0, NULL},
+    {"sentinel script-max-execution-time", 3, 3, 2, GLOBAL, CONFIG_MS, CFG(script_max_exec_ms), 1,
+     NULL},
+    {"sentinel peer", 4, 4, 4, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_peer},
 };
 
-#define CONFIG_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#undef GLOBAL
+#undef MASTER
 
-static const struct config_sentinel *config_sentinel_lookup(const char *sub)
+#define CONFIG_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define CONFIG_SENTINEL_PREFIX "sentinel "
+
+/* Finds the directive of a split line (argc >= 1), or NULL. */
+static const struct config_directive *config_lookup(int argc, char *const *argv)
 {
-    for (size_t i = 0; i < CONFIG_COUNT(config_sentinels); i++)
-        if (strcasecmp(config_sentinels[i].name, sub) == 0)
-            return &config_sentinels[i];
+    size_t skip = strlen(CONFIG_SENTINEL_PREFIX);
+    int sentinel = strcasecmp(argv[0], "sentinel") == 0;
+    if (sentinel && argc < 2)
+        return NULL;
+    for (size_t i = 0; i < CONFIG_COUNT(config_directives); i++) {
+        const char *name = config_directives[i].name;
+        int is_sentinel = strncmp(name, CONFIG_SENTINEL_PREFIX, skip) == 0;
+        if (is_sentinel == sentinel &&
+            strcasecmp(sentinel ? name + skip : name, argv[sentinel]) == 0)
+            return &config_directives[i];
+    }
     return NULL;
 }
 
-static const struct config_generic *config_generic_lookup(const char *name)
+/* Reads a plain directive's value v into target + d->offset (target is
+ * cfg or a master; NULL only checks the value). */
+static int config_store(struct config_parser *p, const struct config_directive *d, void *target,
+                        const char *v)
 {
-    for (size_t i = 0; i < CONFIG_COUNT(config_generics); i++)
-        if (strcasecmp(config_generics[i].name, name) == 0)
-            return &config_generics[i];
-    return NULL;
+    char *at = target != NULL ? (char *)target + d->offset : NULL;
+    int flag = 0, port = 0;
+    int64_t ms = 0;
+    uint64_t epoch = 0;
+    switch (d->type) {
+    case CONFIG_YESNO:
+        if (config_yesno(p, v, &flag) < 0)
+            return -1;
+        if (at != NULL)
+            memcpy(at, &flag, sizeof(flag));
+        return 0;
+    case CONFIG_STRING:
+    case CONFIG_OPTIONAL:
+        if (at != NULL && d->type == CONFIG_STRING)
+            config_set_str((char **)(void *)at, v);
+        else if (at != NULL)
+            config_set_opt_str((char **)(void *)at, v);
+        return 0;
+    case CONFIG_PORT:
+        if (config_port(p, v, d->min == 0, &port) < 0)
+            return -1;
+        if (at != NULL)
+            memcpy(at, &port, sizeof(port));
+        return 0;
+    case CONFIG_MS:
+        if (config_ms(p, v, d->min, &ms) < 0)
+            return -1;
+        if (at != NULL)
+            memcpy(at, &ms, sizeof(ms));
+        return 0;
+    case CONFIG_EPOCH:
+        if (config_epoch(p, v, &epoch) < 0)
+            return -1;
+        if (at != NULL)
+            memcpy(at, &epoch, sizeof(epoch));
+        return 0;
+    case CONFIG_CUSTOM: break;
+    }
+    return -1;
+}
+
+/* Runs directive d on a line; m is the master for per-master lines (NULL
+ * to check the line only). */
+static int config_run(struct config_parser *p, const struct config_directive *d,
+                      struct config_master *m, int argc, char **argv)
+{
+    snprintf(p->what, sizeof(p->what), "%s", d->name);
+    if (d->type == CONFIG_CUSTOM)
+        return d->fn(p, m, argc, argv);
+    void *target = d->scope == CONFIG_PER_MASTER ? (void *)m : (void *)p->cfg;
+    return config_store(p, d, target, argv[d->key_words]);
 }
 
 static int config_ignored_cmp(const void *key, const void *elem)
@@ -906,21 +831,13 @@ static int config_is_ignored(const char *name)
 
 int config_line_key_words(int argc, char *const *argv)
 {
-    if (argc < 1)
+    const struct config_directive *d = argc > 0 ? config_lookup(argc, argv) : NULL;
+    if (d == NULL || argc < d->min_argc || (d->max_argc >= 0 && argc > d->max_argc))
         return 0;
-    if (strcasecmp(argv[0], "sentinel") == 0) {
-        const struct config_sentinel *d = argc > 1 ? config_sentinel_lookup(argv[1]) : NULL;
-        if (d == NULL || argc < d->min_argc || argc > d->max_argc)
-            return 0;
-        return argc < d->key_words ? argc : d->key_words;
-    }
-    const struct config_generic *g = config_generic_lookup(argv[0]);
-    if (g == NULL || argc < g->min_argc || (g->max_argc >= 0 && argc > g->max_argc))
-        return 0;
-    return g->key_words;
+    return argc < d->key_words ? argc : d->key_words;
 }
 
-/* --- dispatching lines ------------------------------------------------------------------------ */
+/* --- dispatching lines -------------------------------------------------- */
 
 static void config_pending_add(struct config_parser *p, int argc, char **argv)
 {
@@ -934,43 +851,28 @@ static void config_pending_add(struct config_parser *p, int argc, char **argv)
         q->argv[i] = config_xstrdup(argv[i]);
 }
 
-static int config_sentinel_line(struct config_parser *p, int argc, char **argv)
+/* Handles one split line (argc >= 1) at p->source:p->line. */
+static int config_line(struct config_parser *p, int argc, char **argv)
 {
     /* A bare `sentinel` is what `redis-server conf --sentinel` leaves in
      * the options; Redis ignores it. */
-    if (argc == 1)
+    if (argc == 1 && strcasecmp(argv[0], "sentinel") == 0)
         return 0;
-    const struct config_sentinel *d = config_sentinel_lookup(argv[1]);
-    if (d == NULL)
+    const struct config_directive *d = config_lookup(argc, argv);
+    if (d == NULL && strcasecmp(argv[0], "sentinel") == 0)
         return config_fail(p, "unknown directive 'sentinel %s'", argv[1]);
-    snprintf(p->what, sizeof(p->what), "sentinel %s", d->name);
-    if (argc < d->min_argc || argc > d->max_argc)
-        return config_fail(p, "wrong number of arguments for '%s'", p->what);
-    if (d->fn(p, NULL, argc, argv) < 0)
+    if (d == NULL && !config_is_ignored(argv[0]))
+        return config_fail(p, "unknown directive '%s'", argv[0]);
+    /* Ignored server directives all take at least one value in Redis. */
+    if (d == NULL)
+        return argc < 2 ? config_fail(p, "wrong number of arguments for '%s'", argv[0]) : 0;
+    if (argc < d->min_argc || (d->max_argc >= 0 && argc > d->max_argc))
+        return config_fail(p, "wrong number of arguments for '%s'", d->name);
+    if (config_run(p, d, NULL, argc, argv) < 0)
         return -1;
     if (d->scope == CONFIG_PER_MASTER)
         config_pending_add(p, argc, argv);
     return 0;
-}
-
-/* Handles one split line (argc >= 1) at p->source:p->line. */
-static int config_line(struct config_parser *p, int argc, char **argv)
-{
-    if (strcasecmp(argv[0], "sentinel") == 0)
-        return config_sentinel_line(p, argc, argv);
-    const struct config_generic *g = config_generic_lookup(argv[0]);
-    if (g != NULL) {
-        snprintf(p->what, sizeof(p->what), "%s", g->name);
-        if (argc < g->min_argc || (g->max_argc >= 0 && argc > g->max_argc))
-            return config_fail(p, "wrong number of arguments for '%s'", g->name);
-        return g->fn(p, argc, argv);
-    }
-    if (config_is_ignored(argv[0])) {
-        if (argc < 2)
-            return config_fail(p, "wrong number of arguments for '%s'", argv[0]);
-        return 0;
-    }
-    return config_fail(p, "unknown directive '%s'", argv[0]);
 }
 
 /* Reads every line of text; name is what errors call it. */
@@ -1009,9 +911,7 @@ static int config_resolve_pending(struct config_parser *p)
         struct config_master *m = config_master_find(p->cfg, q->argv[2]);
         if (m == NULL)
             return config_fail(p, "No such master with specified name.");
-        const struct config_sentinel *d = config_sentinel_lookup(q->argv[1]);
-        snprintf(p->what, sizeof(p->what), "sentinel %s", d->name);
-        if (d->fn(p, m, q->argc, q->argv) < 0)
+        if (config_run(p, config_lookup(q->argc, q->argv), m, q->argc, q->argv) < 0)
             return -1;
     }
     return 0;
@@ -1039,8 +939,8 @@ static void config_parser_free(struct config_parser *p)
     p->pending_count = 0;
 }
 
-int config_parse_text(struct config *cfg, const char *name, const char *text, size_t len,
-                      char *err, size_t errlen)
+int config_parse_text(struct config *cfg, const char *name, const char *text, size_t len, char *err,
+                      size_t errlen)
 {
     struct config_parser p;
     config_parser_init(&p, cfg, err, errlen);
@@ -1051,7 +951,7 @@ int config_parse_text(struct config *cfg, const char *name, const char *text, si
     return rc;
 }
 
-/* --- defaults and clearing ------------------------------------------------------------------------- */
+/* --- defaults and clearing ---------------------------------------------- */
 
 /* Redis Sentinel's own defaults.  protected-mode is off: redis-sentinel
  * 7.0 turns it off in sentinel mode (its CONFIG REWRITE writes
@@ -1116,7 +1016,7 @@ void config_clear(struct config *cfg)
     memset(cfg, 0, sizeof(*cfg));
 }
 
-/* --- loading: file and command line ------------------------------------------------------------ */
+/* --- loading: file and command line ------------------------------------- */
 
 /* Makes path absolute against the start-up directory, because the daemon
  * later chdirs into `dir` and still has to find its config file. */
@@ -1252,8 +1152,7 @@ int config_load(struct config *cfg, const char *path, int argc, char *const *arg
     }
     char *abs = config_absolute_path(path);
     if (abs == NULL) {
-        snprintf(err, errlen, "Can't resolve the config file path '%s': %s", path,
-                 strerror(errno));
+        snprintf(err, errlen, "Can't resolve the config file path '%s': %s", path, strerror(errno));
         return -1;
     }
     free(cfg->path);
@@ -1286,7 +1185,7 @@ int config_load(struct config *cfg, const char *path, int argc, char *const *arg
     return rc;
 }
 
-/* --- building the core ------------------------------------------------------------------------------ */
+/* --- building the core -------------------------------------------------- */
 
 static char *config_dup_or_null(const char *s)
 {

@@ -126,7 +126,8 @@ int config_rewrite(const struct config *cfg, const struct core *core,
 
 /* Splits one config line (len bytes, no newline) into words the way
  * Redis does: words split on white space, "double quotes" with \n \r \t
- * \b \a \\ \" \xHH escapes, 'single quotes' with \' only.  On success
+ * \b \a \\ \" \xHH escapes, 'single quotes' with \' only; a line whose
+ * first non-blank byte is '#' is a comment and has no words.  On success
  * *argv_out is a malloc'd array of *argc_out malloc'd strings (free with
  * config_argv_free; NULL when the line is blank).  Returns 0, or -1 with
  * *problem (static text) set for unbalanced quotes or a NUL byte. */

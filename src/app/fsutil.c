@@ -125,8 +125,8 @@ static int fsutil_sync_dir(const char *path)
 
 /* Writes data into a new temp file next to target; fills tmp with its
  * name.  Returns the open descriptor, or -1 with errno and *step set. */
-static int fsutil_write_temp(const char *target, const void *data, size_t len,
-                             char *tmp, size_t tmplen, const char **step)
+static int fsutil_write_temp(const char *target, const void *data, size_t len, char *tmp,
+                             size_t tmplen, const char **step)
 {
     const char *slash = strrchr(target, '/');
     int dirlen = slash == NULL ? 0 : (int)(slash - target + 1);
@@ -159,8 +159,7 @@ static int fsutil_write_temp(const char *target, const void *data, size_t len,
     return -1;
 }
 
-int fsutil_replace_file(const char *path, const void *data, size_t len,
-                        const char **step)
+int fsutil_replace_file(const char *path, const void *data, size_t len, const char **step)
 {
     const char *unused_step;
     if (step == NULL)

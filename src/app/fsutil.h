@@ -28,7 +28,6 @@ int fsutil_write_all(int fd, const void *data, size_t len);
  * minus the umask when there was no old file).  On failure the temp file
  * is removed, the old file is untouched and -1 is returned with errno set;
  * *step (may be NULL) then names the operation that failed. */
-int fsutil_replace_file(const char *path, const void *data, size_t len,
-                        const char **step);
+int fsutil_replace_file(const char *path, const void *data, size_t len, const char **step);
 
 #endif
