@@ -86,7 +86,7 @@ struct config {
 };
 
 /* Fills cfg with defaults (port 26379, protected-mode no as in Redis
- * Sentinel, ...). */
+ * Sentinel, ...).  Whatever cfg held is overwritten, not freed. */
 void config_defaults(struct config *cfg);
 
 /* Frees everything cfg owns (not cfg itself); safe on a zeroed struct. */
