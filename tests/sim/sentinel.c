@@ -39,25 +39,14 @@ int sentinel_is_busy(const struct sim *sim, const struct sim_sentinel *s)
     return s->alive && s->busy;
 }
 
-/* The master address the config file records: core_master_addr, or with
- * --fix-hello-address the promoted replica's once the failover this
- * sentinel leads has confirmed it (what Redis Sentinel writes). */
-static const struct addr *current_master_addr(const struct sim *sim, const struct master *m)
-{
-    if (sim->opt.fix_hello_address && (m->inst.flags & FLAG_FAILOVER_IN_PROGRESS) &&
-        m->promoted != NULL && m->failover_state >= FAILOVER_RECONF_REPLICAS)
-        return &m->promoted->addr;
-    return core_master_addr(m);
-}
-
 /* --- persistence ------------------------------------------------------------------ */
 
-static void snapshot_take(const struct sim *sim, const struct sim_sentinel *s,
-                          struct snapshot *snap)
+static void snapshot_take(const struct sim_sentinel *s, struct snapshot *snap)
 {
     const struct core *core = s->core;
     const struct master *m = sentinel_master(s);
-    const struct addr *a = current_master_addr(sim, m);
+    /* What the config rewrite records (src/app/config_rewrite.c). */
+    const struct addr *a = core_master_addr(m);
     memset(snap, 0, sizeof(*snap));
     memcpy(snap->myid, core->myid, sizeof(snap->myid));
     snap->current_epoch = core->current_epoch;
@@ -83,7 +72,7 @@ static void snapshot_take(const struct sim *sim, const struct sim_sentinel *s,
  * stop running actions until SEV_PERSIST_DONE. */
 static int persist_start(struct sim *sim, struct sim_sentinel *s)
 {
-    snapshot_take(sim, s, &s->snap_next);
+    snapshot_take(s, &s->snap_next);
     if (s->slow_persist_until_ms <= sim->now_ms) {
         s->snap = s->snap_next;
         trace_line(sim, TRACE_CHATTY, "s%d persists (epoch %llu, config epoch %llu)", s->idx,
@@ -108,37 +97,8 @@ static int routine_send(const struct core_action *a)
     return a->tag == TAG_IS_DOWN && a->argc == 6 && strcmp(a->argv[5], "*") == 0;
 }
 
-/* The workaround behind --fix-hello-address: while the failover this
- * sentinel leads is repointing replicas, its master record still holds the
- * old address but its config epoch is already the new one.  Redis Sentinel
- * announces the promoted replica's address from that point; this rewrites
- * the hello the same way, so that runs can look past that core defect.
- * Actions run after the step, so a hello made earlier in the same step
- * (before the switch) is rewritten to the address the step ended with. */
-static void hello_fix_address(struct sim *sim, struct sim_sentinel *s, struct core_action *a)
+static void act_send(struct sim *sim, struct sim_sentinel *s, const struct core_action *a)
 {
-    const struct master *m = sentinel_master(s);
-    struct hello h;
-    char payload[HELLO_PAYLOAD_MAX];
-    if (!sim->opt.fix_hello_address || a->argc != 3 || strcmp(a->argv[1], HELLO_CHANNEL) != 0 ||
-        hello_parse(a->argv[2], &h) < 0 || h.master_config_epoch != m->config_epoch)
-        return;
-    const struct addr *want = current_master_addr(sim, m);
-    if (h.master_port == want->port && strcmp(h.master_ip, want->host) == 0)
-        return;
-    snprintf(h.master_ip, sizeof(h.master_ip), "%s", want->host);
-    h.master_port = want->port;
-    if (hello_format(&h, payload, sizeof(payload)) < 0)
-        return;
-    free(a->argv[2]);
-    a->argv[2] = strdup(payload);
-    if (a->argv[2] == NULL)
-        abort();
-}
-
-static void act_send(struct sim *sim, struct sim_sentinel *s, struct core_action *a)
-{
-    hello_fix_address(sim, s, a);
     struct olink *o = net_olink_find(s, a->link_id, a->channel);
     enum trace_level level = routine_send(a) ? TRACE_CHATTY : TRACE_KEY;
     char line[256];
@@ -176,7 +136,7 @@ static void act_disconnect(struct sim *sim, struct sim_sentinel *s, uint64_t lin
         net_client_close(sim, o->conn, 1);
 }
 
-static void act_run(struct sim *sim, struct sim_sentinel *s, struct core_action *a)
+static void act_run(struct sim *sim, struct sim_sentinel *s, const struct core_action *a)
 {
     switch (a->type) {
     case CORE_ACT_SEND:
@@ -336,7 +296,7 @@ void sentinel_start(struct sim *sim, struct sim_sentinel *s)
 {
     s->core = core_new(NULL, rng_next(&sim->rng));
     core_configure(sim, s, NULL);
-    snapshot_take(sim, s, &s->snap);
+    snapshot_take(s, &s->snap);
     s->seen_current_epoch = 0;
     s->seen_config_epoch = 0;
     trace_line(sim, TRACE_KEY, "s%d (%s) starts, myid %.8s", s->idx, s->ip, s->core->myid);

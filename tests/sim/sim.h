@@ -294,6 +294,9 @@ struct sim_sentinel {
     int64_t slow_persist_until_ms;
     int static_peers;
     char last_announce[HOST_MAX + 32]; /* "ip:port@config_epoch" last hello */
+    char promoting[HOST_MAX + 8];      /* the replica its failover promoted */
+    uint64_t ended_failover_epoch;     /* the last failover it led to its end */
+    char ended_promoted[HOST_MAX + 8]; /* and the replica that one promoted */
 };
 
 /* --- invariants (check.c) ------------------------------------------------------------- */
@@ -349,11 +352,22 @@ enum sim_phase {
     PHASE_DONE,
 };
 
+/* Violations whose cause is a known core defect (see check.c). */
+enum known_bug {
+    KNOWN_NONE,
+    KNOWN_HELLO_OLD_ADDRESS,   /* A: leader announces the old address */
+    KNOWN_SUPERSEDED_FAILOVER, /* B: an outdated failover completes */
+    KNOWN_BUGS,
+};
+
+extern const char *const known_bug_names[KNOWN_BUGS];
+
 struct sim_stats {
     uint64_t runs;
     uint64_t failed_runs;
     uint64_t safety_violations;
     uint64_t liveness_violations;
+    uint64_t known[KNOWN_BUGS];
     uint64_t sim_ms;
     uint64_t faults[FAULT_KINDS];
     uint64_t elections;
@@ -391,13 +405,12 @@ struct sim_options {
     uint64_t seed;
     int verbose;
     int sentinels;            /* 0 = chosen by the seed */
+    int quorum;               /* 0 = chosen by the seed */
     int nodes;                /* 0 = chosen by the seed */
     int faults_forced;        /* 1: use fault_mask instead of the seed's */
     unsigned fault_mask;
     int kill_master;          /* -1 = seed decides, 0 no, 1 yes */
     int no_announce_check;    /* skip the one-address-per-config-epoch check */
-    int fix_hello_address;    /* work around the core announcing the old
-                                 address with the new config epoch */
 };
 
 struct sim {
@@ -426,6 +439,7 @@ struct sim {
     struct sim_stats stats;
     int failed;
     int failed_liveness;
+    enum known_bug failed_known;
     char fail_msg[512];
 };
 
