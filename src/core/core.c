@@ -634,7 +634,9 @@ void core_actions_free(struct core_actions *acts)
 
 void core_epoch_observe(struct core *core, uint64_t epoch, struct core_actions *out)
 {
-    if (epoch <= core->current_epoch)
+    /* An epoch near the top of the range could only come from a broken or
+     * hostile peer; adopting it would let the next failover wrap to 0. */
+    if (epoch <= core->current_epoch || epoch > CORE_EPOCH_MAX)
         return;
     core->current_epoch = epoch;
     core_act_persist(out);

@@ -163,7 +163,7 @@ static int start_if_needed(struct core *core, const struct core_time *now, struc
         m->failover_delay_until_ms = 0;
         return 0;
     }
-    if (m->inst.flags & FLAG_FAILOVER_IN_PROGRESS)
+    if ((m->inst.flags & FLAG_FAILOVER_IN_PROGRESS) || core->current_epoch >= CORE_EPOCH_MAX)
         return 0;
     if (m->failover_start_ms != 0 && t - m->failover_start_ms < 2 * m->failover_timeout_ms) {
         if (m->failover_delay_logged_ms != m->failover_start_ms) {
@@ -306,6 +306,18 @@ static void detect_end(const struct core_time *now, struct master *m, struct cor
 static void state_reconf(const struct core_time *now, struct master *m, struct core_actions *out)
 {
     struct instance *p = m->promoted;
+    /* Give up on replicas that never confirmed first, so that one stuck
+     * replica cannot hold the parallel-syncs slots (and the failover) until
+     * failover-timeout. */
+    for (size_t i = 0; i < m->replica_count; i++) {
+        struct instance *r = m->replicas[i];
+        if ((r->flags & FLAG_RECONF_SENT) &&
+            now->mono_ms - r->reconf_sent_ms > REPLICA_RECONF_TIMEOUT_MS) {
+            core_act_event(out, LOG_NOTICE, "-slave-reconf-sent-timeout", r, "%s", "");
+            r->flags &= ~FLAG_RECONF_SENT;
+            r->flags |= FLAG_RECONF_DONE;
+        }
+    }
     int in_progress = 0;
     for (size_t i = 0; i < m->replica_count; i++)
         if (m->replicas[i]->flags & (FLAG_RECONF_SENT | FLAG_RECONF_INPROG))
@@ -314,13 +326,6 @@ static void state_reconf(const struct core_time *now, struct master *m, struct c
         struct instance *r = m->replicas[i];
         if (r->flags & (FLAG_PROMOTED | FLAG_RECONF_DONE))
             continue;
-        if ((r->flags & FLAG_RECONF_SENT) &&
-            now->mono_ms - r->reconf_sent_ms > REPLICA_RECONF_TIMEOUT_MS) {
-            core_act_event(out, LOG_NOTICE, "-slave-reconf-sent-timeout", r, "%s", "");
-            r->flags &= ~FLAG_RECONF_SENT;
-            r->flags |= FLAG_RECONF_DONE;
-            continue;
-        }
         if ((r->flags & (FLAG_RECONF_SENT | FLAG_RECONF_INPROG)) || !r->link->cmd_connected)
             continue;
         send_replicaof(m, r, p->addr.host, p->addr.port, out);

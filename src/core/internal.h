@@ -56,6 +56,9 @@ void core_act_log(struct core_actions *out, enum core_log_level level,
 void core_act_persist(struct core_actions *out);
 void core_act_disconnect(struct core_actions *out, const struct link *link);
 
+/* Epochs above this are refused (see core_epoch_observe). */
+#define CORE_EPOCH_MAX (UINT64_MAX / 2)
+
 /* Epoch bookkeeping: raise current_epoch (event + persist) when seen. */
 void core_epoch_observe(struct core *core, uint64_t epoch,
                         struct core_actions *out);

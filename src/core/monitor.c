@@ -325,8 +325,8 @@ static struct instance *instance_by_id(struct core *core, uint64_t id)
 /* A PING reply counts as the node being available when it is PONG or one of
  * the errors a healthy-but-busy node gives (LOADING, MASTERDOWN), as Redis
  * Sentinel counts them. */
-static void on_ping_reply(const struct core_time *now, struct link *l,
-                          const struct core_reply *r)
+static void on_ping_reply(struct core *core, const struct core_time *now, struct link *l,
+                          uint64_t inst_id, const struct core_reply *r)
 {
     l->last_pong_ms = now->mono_ms;
     if (r == NULL)
@@ -340,6 +340,13 @@ static void on_ping_reply(const struct core_time *now, struct link *l,
     if (valid) {
         l->last_avail_ms = now->mono_ms;
         l->act_ping_ms = 0;
+    }
+    /* A rebooted master is back to normal once it answers PONG (not
+     * while it is still loading), as in Redis Sentinel. */
+    if (valid && r->type != CORE_REPLY_ERROR && inst_id != 0) {
+        struct instance *inst = instance_by_id(core, inst_id);
+        if (inst != NULL)
+            inst->flags &= ~FLAG_MASTER_REBOOT;
     }
 }
 
@@ -458,7 +465,7 @@ void monitor_reply(struct core *core, const struct core_time *now,
     struct link *l = core_link_find(core, ev->link_id);
     switch (ev->tag) {
     case TAG_PING:
-        on_ping_reply(now, l, ev->reply);
+        on_ping_reply(core, now, l, ev->ctx, ev->reply);
         break;
     case TAG_INFO:
         on_info_reply(core, now, ev->ctx, ev->reply, out);
@@ -522,7 +529,7 @@ void monitor_hello(struct core *core, const struct core_time *now, const char *p
     if (s == NULL)
         return;
     s->last_hello_ms = now->mono_ms;
-    if (m->config_epoch < h.master_config_epoch) {
+    if (m->config_epoch < h.master_config_epoch && h.master_config_epoch <= CORE_EPOCH_MAX) {
         m->config_epoch = h.master_config_epoch;
         core_act_persist(out);
         if (h.master_port != m->inst.addr.port || strcmp(h.master_ip, m->inst.addr.host) != 0) {

@@ -18,6 +18,10 @@ const char *vote_cast(struct core *core, const struct core_time *now, struct mas
                       const char *req_runid, uint64_t req_epoch, uint64_t *leader_epoch,
                       struct core_actions *out)
 {
+    if (req_epoch > CORE_EPOCH_MAX) {
+        *leader_epoch = m->leader_epoch;
+        return m->leader;
+    }
     core_epoch_observe(core, req_epoch, out);
     if (m->leader_epoch < req_epoch && core->current_epoch <= req_epoch) {
         free(m->leader);

@@ -159,12 +159,6 @@ static void test_rebooted_master_still_loading_is_sdown_after_reboot_period(void
 
 static void test_rebooted_master_answering_pong_is_not_down(void **state)
 {
-    /* BUG: monitor.c on_ping_reply() never clears FLAG_MASTER_REBOOT (Redis
-     * clears it on the first PONG after the reboot), so check_sdown() keeps
-     * a master that restarted once SDOWN for good after
-     * master-reboot-down-after-period, although it answers PONG; only a
-     * failover or SENTINEL RESET clears the flag. */
-    skip();
     struct harness *h = h_open(state, 108);
     struct master *m = h_setup(h, 0, 0, 1);
     m->master_reboot_down_after_ms = 3000;
