@@ -98,7 +98,8 @@ const char *client_addr(const struct client *c);
 const char *client_laddr(const struct client *c);
 
 /* Records the command the client ran last (CLIENT LIST cmd=): fullname
- * such as "sentinel|masters", copied. */
+ * such as "sentinel|masters", borrowed: it must outlive the client (the
+ * command table's static names do). */
 void client_set_last_command(struct client *c, const char *fullname);
 
 /* Closes the client once the replies produced so far are written; no
