@@ -19,6 +19,7 @@
  * replicate from it.
  */
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,17 +136,8 @@ static enum known_bug announce_cause(const struct sim *sim, const struct sim_sen
     const struct election_record *promoted = record_find(sim, epoch, 1);
     if (promoted != NULL && promoted->sentinel == s->idx && strcmp(promoted->addr, addr) != 0)
         return KNOWN_HELLO_OLD_ADDRESS;
-    if (s->ended_failover_epoch != 0 && s->ended_failover_epoch < epoch &&
-        strcmp(s->ended_promoted, addr) == 0)
+    if (s->promoted_epoch != 0 && s->promoted_epoch < epoch && strcmp(s->promoted, addr) == 0)
         return KNOWN_SUPERSEDED_FAILOVER;
-    const struct master *m = sentinel_master(s);
-    char mine[HOST_MAX + 8];
-    if (m != NULL && (m->inst.flags & FLAG_FAILOVER_IN_PROGRESS) && m->promoted != NULL &&
-        m->failover_epoch < epoch) {
-        snprintf(mine, sizeof(mine), "%s:%d", m->promoted->addr.host, m->promoted->addr.port);
-        if (strcmp(mine, addr) == 0)
-            return KNOWN_SUPERSEDED_FAILOVER;
-    }
     return KNOWN_NONE;
 }
 
@@ -268,6 +260,55 @@ static void check_priority(struct sim *sim, struct sim_sentinel *s, const struct
     }
 }
 
+/* How long the node's link to its master has been down, from the node's
+ * own state: -1 when it is up, INT64_MAX when it never came up. */
+static int64_t link_down_ms(const struct sim *sim, const struct sim_node *n)
+{
+    if (n->is_master || n->link_up)
+        return -1;
+    if (n->link_down_since_ms == 0)
+        return INT64_MAX;
+    return sim->now_ms - n->link_down_since_ms;
+}
+
+/* The core judges from INFO up to five seconds old, in whole seconds, so
+ * the node's own state gets that much slack. */
+#define VALIDITY_SLACK_MS 7000
+
+static void check_validity(struct sim *sim, struct sim_sentinel *s, const struct core_action *a)
+{
+    char addr[HOST_MAX + 8];
+    if (sim->replica_validity_ms == 0 || event_replica(a, addr, sizeof(addr)) < 0)
+        return;
+    for (int i = 0; i < sim->node_count; i++) {
+        const struct sim_node *n = &sim->nodes[i];
+        char mine[HOST_MAX + 8];
+        snprintf(mine, sizeof(mine), "%s:%d", n->ip, n->port);
+        if (strcmp(mine, addr) != 0 || sim->now_ms - n->started_ms < VALIDITY_SLACK_MS)
+            continue;
+        int64_t down = link_down_ms(sim, n);
+        if (down > sim->replica_validity_ms + VALIDITY_SLACK_MS)
+            sim_fail(sim, 0, "s%d selected %s whose link to its master has been down %s%lld ms, "
+                     "beyond replica-validity-time %lld ms", s->idx, addr,
+                     down == INT64_MAX ? "since its start, " : "",
+                     (long long)(down == INT64_MAX ? sim->now_ms - n->started_ms : down),
+                     (long long)sim->replica_validity_ms);
+    }
+}
+
+int check_no_valid_replica(struct sim *sim)
+{
+    for (int i = 0; i < sim->node_count; i++) {
+        const struct sim_node *n = &sim->nodes[i];
+        if (!n->alive || n->priority == 0 || i == sim->killed_node)
+            continue;
+        int64_t down = link_down_ms(sim, n);
+        if (sim->replica_validity_ms == 0 || down <= sim->replica_validity_ms)
+            return 0;
+    }
+    return 1;
+}
+
 static void on_elected(struct sim *sim, struct sim_sentinel *s, const struct master *m)
 {
     uint64_t epoch = m->failover_epoch;
@@ -331,13 +372,11 @@ void check_event(struct sim *sim, struct sim_sentinel *s, const struct core_acti
         on_elected(sim, s, m);
     } else if (strcmp(type, "+selected-slave") == 0) {
         check_priority(sim, s, a, "selected");
+        check_validity(sim, s, a);
     } else if (strcmp(type, "+promoted-slave") == 0) {
         on_promoted(sim, s, m, a);
-        s->ended_failover_epoch = 0;
-        event_replica(a, s->promoting, sizeof(s->promoting));
-    } else if (strcmp(type, "+failover-end") == 0) {
-        s->ended_failover_epoch = m->failover_epoch;
-        memcpy(s->ended_promoted, s->promoting, sizeof(s->ended_promoted));
+        s->promoted_epoch = m->failover_epoch;
+        event_replica(a, s->promoted, sizeof(s->promoted));
     } else if (strcmp(type, "+tilt") == 0) {
         sim->stats.tilts++;
     }

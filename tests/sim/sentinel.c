@@ -260,6 +260,7 @@ static void core_configure(struct sim *sim, struct sim_sentinel *s, const struct
     m->inst.down_after_ms = sim->down_after_ms;
     m->failover_timeout_ms = sim->failover_timeout_ms;
     m->parallel_syncs = sim->parallel_syncs;
+    m->replica_validity_ms = sim->replica_validity_ms;
     if (s->static_peers)
         for (int i = 0; i < sim->sentinel_count; i++)
             if (i != s->idx)
@@ -341,6 +342,19 @@ void sentinel_restart(struct sim *sim, struct sim_sentinel *s)
     check_restart(sim, s);
     sim_schedule(sim, sim->now_ms + rng_range(&sim->rng, 1, SIM_TICK_MS), SEV_TICK, s->idx, 0,
                  s->inc);
+}
+
+int sentinel_force_failover(struct sim *sim, struct sim_sentinel *s, const char **err)
+{
+    if (!s->alive || s->busy) {
+        *err = "sentinel down or blocked";
+        return -1;
+    }
+    struct core_time now = sentinel_now(sim, s);
+    int rc = core_force_failover(s->core, &now, sentinel_master(s), err, &s->acts);
+    check_after_step(sim, s);
+    run_actions(sim, s);
+    return rc;
 }
 
 void sentinel_free(struct sim_sentinel *s)

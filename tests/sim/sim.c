@@ -7,13 +7,15 @@
  * phase (faults of the kinds this seed enables), the heal (every fault ends,
  * every crashed process restarts), then a quiet period that must end with
  * every sentinel agreeing on one live master within a bound derived from
- * the timeouts.  Some seeds then kill that master for good and require a
- * failover to a new one within a second bound.
+ * the timeouts.  Some seeds then send SENTINEL FAILOVER to one sentinel and
+ * require agreement on another master; some kill the master for good and
+ * require a failover to a new one, each within its own bound.
  *
  *   sim --seed N [--verbose]        one run (make sim SEED=N)
  *   sim --runs N [--jobs J]         seeds 1..N on J processes (make sim RUNS=N)
  *   options: --first A --last B, --sentinels 3|5|7, --quorum Q, --nodes 2..4,
- *            --faults all|none|kind,kind..., --kill-master 0|1, --reports K,
+ *            --faults all|none|kind,kind..., --kill-master 0|1,
+ *            --manual-failover 0|1, --reports K,
  *            --no-announce-check (tolerate a config epoch announced with two
  *            addresses, to look for other problems past that one)
  */
@@ -133,7 +135,13 @@ static void choose_parameters(struct sim *sim)
     sim->fault_phase_ms = sim->faults_enabled ? rng_range(rng, 30000, 180000) : 5000;
     sim->kill_master = sim->opt.kill_master >= 0 ? sim->opt.kill_master
                                                  : (int)rng_below(rng, 2);
+    sim->manual_failover = sim->opt.manual_failover >= 0 ? sim->opt.manual_failover
+                                                         : rng_below(rng, 10) < 3;
     sim->killed_node = -1;
+    /* replica-validity-time on one seed in four, above down-after so a
+     * failover right after the master dies still finds fresh replicas. */
+    if (rng_below(rng, 4) == 0)
+        sim->replica_validity_ms = rng_range(rng, sim->down_after_ms + 10000, 60000);
 }
 
 static void setup(struct sim *sim)
@@ -160,12 +168,14 @@ static void setup(struct sim *sim)
     trace_line(sim, TRACE_KEY, "seed %" PRIu64 ": %d sentinels (quorum %d), %d nodes, "
                "down-after %lld ms, failover-timeout %lld ms, parallel-syncs %d, latency "
                "1-%lld ms, static peers %s, zero-priority node %d, faults:%s, fault phase "
-               "%lld ms, kill master %s", sim->opt.seed, sim->sentinel_count, sim->quorum,
+               "%lld ms, manual failover %s, kill master %s, replica-validity %lld ms",
+               sim->opt.seed, sim->sentinel_count, sim->quorum,
                sim->node_count, (long long)sim->down_after_ms,
                (long long)sim->failover_timeout_ms, sim->parallel_syncs,
                (long long)sim->net.latency_max_ms, static_peers ? "yes" : "no", zero_priority,
                kinds[0] ? kinds : " none", (long long)sim->fault_phase_ms,
-               sim->kill_master ? "yes" : "no");
+               sim->manual_failover ? "yes" : "no", sim->kill_master ? "yes" : "no",
+               (long long)sim->replica_validity_ms);
     for (int i = 0; i < sim->sentinel_count; i++)
         sentinel_start(sim, &sim->sentinels[i]);
     sim_schedule(sim, SIM_REPL_TICK_MS, SEV_REPL, 0, 0, 0);
@@ -201,7 +211,8 @@ static void phase_quiet_begin(struct sim *sim, enum sim_phase phase)
     sim->check.stable_since_ms = 0;
     sim->check.bound_ms = quiet_bound_ms(sim, phase == PHASE_QUIET);
     trace_line(sim, TRACE_KEY, "PHASE %s: must converge within %lld ms",
-               phase == PHASE_QUIET ? "quiet" : "kill", (long long)sim->check.bound_ms);
+               phase == PHASE_QUIET ? "quiet" : phase == PHASE_MANUAL ? "manual" : "kill",
+               (long long)sim->check.bound_ms);
     sim_schedule(sim, sim->now_ms + CHECK_PERIOD_MS, SEV_CHECK, 0, 0, 0);
 }
 
@@ -220,6 +231,29 @@ static void phase_next(struct sim *sim)
     }
 }
 
+static void agreed_addr(struct sim *sim, char *buf, size_t len)
+{
+    const struct addr *a = core_master_addr(sentinel_master(&sim->sentinels[0]));
+    snprintf(buf, len, "%s:%d", a->host, a->port);
+}
+
+/* SENTINEL FAILOVER to one sentinel.  Returns 1 if it was accepted. */
+static int manual_failover(struct sim *sim)
+{
+    struct sim_sentinel *s = &sim->sentinels[rng_below(&sim->rng,
+                                                       (uint64_t)sim->sentinel_count)];
+    const char *err = NULL;
+    agreed_addr(sim, sim->manual_from, sizeof(sim->manual_from));
+    trace_line(sim, TRACE_KEY, "SENTINEL FAILOVER %s sent to s%d", SIM_MASTER_NAME, s->idx);
+    if (sentinel_force_failover(sim, s, &err) < 0) {
+        trace_line(sim, TRACE_KEY, "s%d refuses: %s", s->idx, err);
+        return 0;
+    }
+    sim->stats.manual_failovers++;
+    phase_quiet_begin(sim, PHASE_MANUAL);
+    return 1;
+}
+
 static void converged(struct sim *sim)
 {
     int64_t took = sim->check.stable_since_ms - sim->check.phase_start_ms;
@@ -228,7 +262,9 @@ static void converged(struct sim *sim)
     if (took > sim->stats.converge_max_ms)
         sim->stats.converge_max_ms = took;
     trace_line(sim, TRACE_KEY, "converged after %lld ms", (long long)took);
-    if (sim->phase == PHASE_QUIET && sim->kill_master) {
+    if (sim->phase == PHASE_QUIET && sim->manual_failover && manual_failover(sim))
+        return;
+    if ((sim->phase == PHASE_QUIET || sim->phase == PHASE_MANUAL) && sim->kill_master) {
         const struct addr *a = core_master_addr(sentinel_master(&sim->sentinels[0]));
         struct sim_node *n = node_by_addr(sim, a->host, a->port);
         sim->killed_node = n->idx;
@@ -240,15 +276,29 @@ static void converged(struct sim *sim)
     sim->phase = PHASE_DONE;
 }
 
+/* After SENTINEL FAILOVER, agreement must be on another master. */
+static int converged_now(struct sim *sim, char *why, size_t len)
+{
+    if (!check_converged(sim, why, len))
+        return 0;
+    char addr[HOST_MAX + 8];
+    agreed_addr(sim, addr, sizeof(addr));
+    if (sim->phase == PHASE_MANUAL && strcmp(addr, sim->manual_from) == 0) {
+        snprintf(why, len, "still on %.64s after SENTINEL FAILOVER", addr);
+        return 0;
+    }
+    return 1;
+}
+
 /* Liveness: the condition must hold for a while (so a failover that is
  * about to start is not missed), and must do so within the bound. */
 static void periodic_check(struct sim *sim)
 {
-    if (sim->phase != PHASE_QUIET && sim->phase != PHASE_KILL)
+    if (sim->phase != PHASE_QUIET && sim->phase != PHASE_MANUAL && sim->phase != PHASE_KILL)
         return;
     char why[256];
     int64_t hold = 2 * sim->down_after_ms + 5000;
-    if (check_converged(sim, why, sizeof(why))) {
+    if (converged_now(sim, why, sizeof(why))) {
         if (sim->check.stable_since_ms == 0)
             sim->check.stable_since_ms = sim->now_ms;
         if (sim->now_ms - sim->check.stable_since_ms >= hold) {
@@ -258,10 +308,21 @@ static void periodic_check(struct sim *sim)
         }
     } else {
         sim->check.stable_since_ms = 0;
+        if (sim->now_ms - sim->check.phase_start_ms > sim->check.bound_ms &&
+            sim->phase == PHASE_KILL && check_no_valid_replica(sim)) {
+            /* replica-validity-time forbids every candidate: staying
+             * without a master is what the setting asks for. */
+            trace_line(sim, TRACE_KEY, "no replica fresh enough to promote: no failover, as "
+                       "replica-validity-time wants");
+            sim->stats.validity_excused++;
+            sim->phase = PHASE_DONE;
+            return;
+        }
         if (sim->now_ms - sim->check.phase_start_ms > sim->check.bound_ms) {
             sim_fail(sim, 1, "no agreement %lld ms after the %s (bound %lld ms): %s",
                      (long long)(sim->now_ms - sim->check.phase_start_ms),
-                     sim->phase == PHASE_QUIET ? "heal" : "master was killed",
+                     sim->phase == PHASE_QUIET ? "heal"
+                     : sim->phase == PHASE_MANUAL ? "SENTINEL FAILOVER" : "master was killed",
                      (long long)sim->check.bound_ms, why);
             return;
         }
@@ -397,6 +458,8 @@ static int sim_run(const struct sim_options *opt, struct sim_stats *stats, int p
         stats->faults[k] += sim->stats.faults[k];
     stats->elections += sim->stats.elections;
     stats->promotions += sim->stats.promotions;
+    stats->manual_failovers += sim->stats.manual_failovers;
+    stats->validity_excused += sim->stats.validity_excused;
     stats->tilts += sim->stats.tilts;
     stats->messages += sim->stats.messages;
     stats->converge_sum_ms += sim->stats.converge_sum_ms;
@@ -495,6 +558,8 @@ static int run_parallel(const struct sim_options *opt, uint64_t first, uint64_t 
             t->faults[k] += s->faults[k];
         t->elections += s->elections;
         t->promotions += s->promotions;
+        t->manual_failovers += s->manual_failovers;
+        t->validity_excused += s->validity_excused;
         t->tilts += s->tilts;
         t->messages += s->messages;
         t->converge_sum_ms += s->converge_sum_ms;
@@ -520,8 +585,10 @@ static void print_summary(const struct job_result *r)
     for (int k = 0; k < FAULT_KINDS; k++)
         printf(" %s %" PRIu64, fault_names[k], s->faults[k]);
     printf("\n");
-    printf("sim: elections %" PRIu64 ", promotions %" PRIu64 ", tilts %" PRIu64
-           ", convergence avg %.1f s max %.1f s\n", s->elections, s->promotions, s->tilts,
+    printf("sim: elections %" PRIu64 ", promotions %" PRIu64 ", manual failovers %" PRIu64
+           ", no fresh replica %" PRIu64 ", tilts %" PRIu64
+           ", convergence avg %.1f s max %.1f s\n", s->elections, s->promotions,
+           s->manual_failovers, s->validity_excused, s->tilts,
            s->converge_count ? (double)s->converge_sum_ms / (double)s->converge_count / 1000
                              : 0.0,
            (double)s->converge_max_ms / 1000);
@@ -575,13 +642,14 @@ static void usage(void)
                     "[--jobs J] [--reports K]\n"
                     "           [--sentinels 3|5|7] [--quorum Q] [--nodes 2..4] "
                     "[--faults all|none|kind,...] [--kill-master 0|1]\n"
+                    "           [--manual-failover 0|1]"
                     "           [--no-announce-check]\n");
     exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    struct sim_options opt = {.kill_master = -1};
+    struct sim_options opt = {.kill_master = -1, .manual_failover = -1};
     uint64_t first = 1, last = 0;
     int single = 0, jobs = 2, reports = 3;
     for (int i = 1; i < argc; i++) {
@@ -622,6 +690,8 @@ int main(int argc, char **argv)
             opt.nodes = atoi(v);
         } else if (strcmp(a, "--kill-master") == 0) {
             opt.kill_master = atoi(v);
+        } else if (strcmp(a, "--manual-failover") == 0) {
+            opt.manual_failover = atoi(v);
         } else if (strcmp(a, "--faults") == 0) {
             if (parse_faults(v, &opt) < 0)
                 usage();

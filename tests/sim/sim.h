@@ -294,9 +294,8 @@ struct sim_sentinel {
     int64_t slow_persist_until_ms;
     int static_peers;
     char last_announce[HOST_MAX + 32]; /* "ip:port@config_epoch" last hello */
-    char promoting[HOST_MAX + 8];      /* the replica its failover promoted */
-    uint64_t ended_failover_epoch;     /* the last failover it led to its end */
-    char ended_promoted[HOST_MAX + 8]; /* and the replica that one promoted */
+    uint64_t promoted_epoch;           /* the last failover it promoted in */
+    char promoted[HOST_MAX + 8];       /* and the replica it promoted */
 };
 
 /* --- invariants (check.c) ------------------------------------------------------------- */
@@ -348,6 +347,7 @@ enum sim_phase {
     PHASE_SETUP,
     PHASE_FAULTS,
     PHASE_QUIET,     /* faults healed: must converge within the bound */
+    PHASE_MANUAL,    /* SENTINEL FAILOVER given: must move to a new master */
     PHASE_KILL,      /* master killed for good: must fail over */
     PHASE_DONE,
 };
@@ -372,6 +372,8 @@ struct sim_stats {
     uint64_t faults[FAULT_KINDS];
     uint64_t elections;
     uint64_t promotions;
+    uint64_t manual_failovers;
+    uint64_t validity_excused;  /* kill phases with no replica fresh enough */
     uint64_t tilts;
     uint64_t messages;
     int64_t converge_max_ms;
@@ -410,6 +412,7 @@ struct sim_options {
     int faults_forced;        /* 1: use fault_mask instead of the seed's */
     unsigned fault_mask;
     int kill_master;          /* -1 = seed decides, 0 no, 1 yes */
+    int manual_failover;      /* -1 = seed decides, 0 no, 1 yes */
     int no_announce_check;    /* skip the one-address-per-config-epoch check */
 };
 
@@ -430,6 +433,9 @@ struct sim {
     int64_t fault_phase_ms;
     int kill_master;
     int killed_node;          /* -1 until the kill phase */
+    int manual_failover;      /* a SENTINEL FAILOVER once converged */
+    char manual_from[HOST_MAX + 8]; /* the master it moves away from */
+    int64_t replica_validity_ms;    /* replica-validity-time, 0 = off */
     struct sim_sentinel sentinels[SIM_MAX_SENTINELS];
     struct sim_node nodes[SIM_MAX_NODES];
     struct net net;
@@ -506,6 +512,8 @@ void sentinel_feed(struct sim *sim, struct sim_sentinel *s, const struct core_ev
 void sentinel_command(struct sim *sim, struct sim_sentinel *s, struct conn *c, struct msg *m);
 void sentinel_persist_done(struct sim *sim, struct sim_sentinel *s);
 void sentinel_crash(struct sim *sim, struct sim_sentinel *s);
+/* SENTINEL FAILOVER on s; returns 0 or -1 with *err (Redis's reply). */
+int sentinel_force_failover(struct sim *sim, struct sim_sentinel *s, const char **err);
 void sentinel_restart(struct sim *sim, struct sim_sentinel *s);
 int sentinel_is_busy(const struct sim *sim, const struct sim_sentinel *s);
 struct master *sentinel_master(const struct sim_sentinel *s);
@@ -526,6 +534,9 @@ void check_restart(struct sim *sim, struct sim_sentinel *s);
 /* Returns 1 when every sentinel agrees on one live master that the other
  * live nodes replicate from, and nobody is failing over. */
 int check_converged(struct sim *sim, char *why, size_t why_len);
+/* Returns 1 when no live node could legally be promoted: every one is the
+ * dead master, priority 0, or stale beyond replica-validity-time. */
+int check_no_valid_replica(struct sim *sim);
 void check_dump_state(struct sim *sim, FILE *out);
 void check_free(struct checker *c);
 
