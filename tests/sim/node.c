@@ -212,8 +212,9 @@ static void info_server(struct sim *sim, struct sim_node *n, struct text *t)
     text_add(t, "# Clients\r\nconnected_clients:%zu\r\ncluster_connections:0\r\n"
                 "maxclients:10000\r\nblocked_clients:0\r\ntracking_clients:0\r\n\r\n",
              n->conn_count + 1);
-    text_add(t, "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:0\r\n"
-                "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n\r\n");
+    text_add(t, "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
+                "rdb_changes_since_last_save:0\r\nrdb_bgsave_in_progress:0\r\n"
+                "aof_enabled:0\r\n\r\n");
 }
 
 static void info_replication_master(struct sim *sim, struct sim_node *n, struct text *t)

@@ -647,74 +647,95 @@ static void usage(void)
     exit(2);
 }
 
+struct args {
+    struct sim_options opt;
+    uint64_t first;
+    uint64_t last;
+    int single;
+    int jobs;
+    int reports;
+};
+
+/* Handles one "--name value" option; returns -1 if it is unknown. */
+static int parse_option(struct args *a, const char *name, const char *v)
+{
+    if (strcmp(name, "--seed") == 0) {
+        a->opt.seed = strtoull(v, NULL, 10);
+        a->single = 1;
+    } else if (strcmp(name, "--runs") == 0) {
+        a->last = a->first + strtoull(v, NULL, 10) - 1;
+    } else if (strcmp(name, "--first") == 0) {
+        uint64_t n = a->last >= a->first ? a->last - a->first + 1 : 0;
+        a->first = strtoull(v, NULL, 10);
+        if (n)
+            a->last = a->first + n - 1;
+    } else if (strcmp(name, "--last") == 0) {
+        a->last = strtoull(v, NULL, 10);
+    } else if (strcmp(name, "--jobs") == 0) {
+        a->jobs = atoi(v);
+    } else if (strcmp(name, "--reports") == 0) {
+        a->reports = atoi(v);
+    } else if (strcmp(name, "--sentinels") == 0) {
+        a->opt.sentinels = atoi(v);
+    } else if (strcmp(name, "--quorum") == 0) {
+        a->opt.quorum = atoi(v);
+    } else if (strcmp(name, "--nodes") == 0) {
+        a->opt.nodes = atoi(v);
+    } else if (strcmp(name, "--kill-master") == 0) {
+        a->opt.kill_master = atoi(v);
+    } else if (strcmp(name, "--manual-failover") == 0) {
+        a->opt.manual_failover = atoi(v);
+    } else if (strcmp(name, "--faults") == 0) {
+        return parse_faults(v, &a->opt);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static void parse_args(int argc, char **argv, struct args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->opt.kill_master = -1;
+    a->opt.manual_failover = -1;
+    a->first = 1;
+    a->jobs = 2;
+    a->reports = 3;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--verbose") == 0)
+            a->opt.verbose = 1;
+        else if (strcmp(argv[i], "--no-announce-check") == 0)
+            a->opt.no_announce_check = 1;
+        else if (i + 1 >= argc || parse_option(a, argv[i], argv[i + 1]) < 0)
+            usage();
+        else
+            i++;
+    }
+    const struct sim_options *o = &a->opt;
+    if ((o->sentinels && (o->sentinels < 1 || o->sentinels > SIM_MAX_SENTINELS)) ||
+        o->quorum < 0 || o->quorum > SIM_MAX_SENTINELS ||
+        (o->nodes && (o->nodes < 2 || o->nodes > SIM_MAX_NODES)) || a->jobs < 1 ||
+        a->jobs > 64 || (!a->single && a->last < a->first))
+        usage();
+}
+
 int main(int argc, char **argv)
 {
-    struct sim_options opt = {.kill_master = -1, .manual_failover = -1};
-    uint64_t first = 1, last = 0;
-    int single = 0, jobs = 2, reports = 3;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "--verbose") == 0) {
-            opt.verbose = 1;
-            continue;
-        }
-        if (strcmp(a, "--no-announce-check") == 0) {
-            opt.no_announce_check = 1;
-            continue;
-        }
-        if (v == NULL)
-            usage();
-        i++;
-        if (strcmp(a, "--seed") == 0) {
-            opt.seed = strtoull(v, NULL, 10);
-            single = 1;
-        } else if (strcmp(a, "--runs") == 0) {
-            last = first + strtoull(v, NULL, 10) - 1;
-        } else if (strcmp(a, "--first") == 0) {
-            uint64_t n = last >= first ? last - first + 1 : 0;
-            first = strtoull(v, NULL, 10);
-            if (n)
-                last = first + n - 1;
-        } else if (strcmp(a, "--last") == 0) {
-            last = strtoull(v, NULL, 10);
-        } else if (strcmp(a, "--jobs") == 0) {
-            jobs = atoi(v);
-        } else if (strcmp(a, "--reports") == 0) {
-            reports = atoi(v);
-        } else if (strcmp(a, "--sentinels") == 0) {
-            opt.sentinels = atoi(v);
-        } else if (strcmp(a, "--quorum") == 0) {
-            opt.quorum = atoi(v);
-        } else if (strcmp(a, "--nodes") == 0) {
-            opt.nodes = atoi(v);
-        } else if (strcmp(a, "--kill-master") == 0) {
-            opt.kill_master = atoi(v);
-        } else if (strcmp(a, "--manual-failover") == 0) {
-            opt.manual_failover = atoi(v);
-        } else if (strcmp(a, "--faults") == 0) {
-            if (parse_faults(v, &opt) < 0)
-                usage();
-        } else {
-            usage();
-        }
-    }
-    if ((opt.sentinels && (opt.sentinels < 1 || opt.sentinels > SIM_MAX_SENTINELS)) ||
-        opt.quorum < 0 || opt.quorum > SIM_MAX_SENTINELS ||
-        (opt.nodes && (opt.nodes < 2 || opt.nodes > SIM_MAX_NODES)) || jobs < 1 || jobs > 64)
-        usage();
+    struct args a;
+    parse_args(argc, argv, &a);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    if (single) {
+    if (a.single) {
         struct sim_stats stats;
         memset(&stats, 0, sizeof(stats));
-        int failed = sim_run(&opt, &stats, 1);
-        return failed ? 1 : 0;
+        if (sim_run(&a.opt, &stats, 1))
+            return 1;
+        if (!a.opt.verbose)
+            printf("sim: seed %" PRIu64 " passed\n", a.opt.seed);
+        return 0;
     }
-    if (last < first)
-        usage();
     struct job_result total;
     memset(&total, 0, sizeof(total));
-    if (run_parallel(&opt, first, last, jobs, reports, &total) < 0)
+    if (run_parallel(&a.opt, a.first, a.last, a.jobs, a.reports, &total) < 0)
         return 1;
     print_summary(&total);
     return total.stats.failed_runs ? 1 : 0;

@@ -450,9 +450,12 @@ struct sim {
 };
 
 /* sim.c */
+/* Queues an event at at_ms (never before now); events at the same time run
+ * in the order they were scheduled. */
 void sim_schedule(struct sim *sim, int64_t at_ms, enum sim_event_kind kind, int idx,
                   uint64_t arg, uint64_t gen);
-/* Records a violation: the run stops after the current step. */
+/* Records a violation (the first one wins): the run stops after the
+ * current step and its report names the seed. */
 void sim_fail(struct sim *sim, int liveness, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -462,82 +465,142 @@ enum trace_level {
     TRACE_KEY,
     TRACE_CHATTY,
 };
+/* Adds a line stamped with the simulated time (printed at once in verbose
+ * mode).  Long lines are cut at TRACE_LINE. */
 void trace_line(struct sim *sim, enum trace_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Returns 1 when a line of that level would be kept, so callers can skip
+ * formatting it. */
 int trace_wants(const struct sim *sim, enum trace_level level);
+/* Prints the last key lines, oldest first. */
 void trace_dump(const struct sim *sim, FILE *out, size_t last);
 
 /* net.c */
+/* Returns the host number that owns ip, or -1 if no host has it. */
 int net_host_of(const struct sim *sim, const char *ip);
+/* Returns 1 when packets from host from reach host to right now. */
 int net_path_open(const struct sim *sim, int from, int to);
+/* Returns the connection with that id (borrowed; connections live until
+ * the end of the run), or NULL. */
 struct conn *net_conn_get(const struct sim *sim, uint64_t id);
+/* Opens connections for the core's links and closes those of links the
+ * core dropped, as the shell does before every tick. */
 void net_reconcile(struct sim *sim, struct sim_sentinel *s);
+/* Ends a connection attempt: up (LINK_UP to the core) or failed (backoff). */
 void net_connect_done(struct sim *sim, uint64_t conn_id);
+/* Queue a message on c toward the server (command) or the client (reply,
+ * pub/sub push).  argv and payload are copied; reply is taken over. */
 void net_send_command(struct sim *sim, struct conn *c, enum core_tag tag, uint64_t ctx,
                       int argc, char *const *argv);
 void net_send_reply(struct sim *sim, struct conn *c, enum core_tag tag, uint64_t ctx,
                     struct sim_reply *reply);
 void net_send_push(struct sim *sim, struct conn *c, const char *payload);
+/* Delivers the ready messages of one direction of a connection, holding
+ * them while the path is blocked or the receiver is busy. */
 void net_pump(struct sim *sim, uint64_t conn_id, int dir);
+/* The client side closes c; with notify the core hears LINK_DOWN if the
+ * connection was up.  May feed the core (nested in its actions). */
 void net_client_close(struct sim *sim, struct conn *c, int notify);
+/* The server side closes c: its state goes, a FIN travels to the client. */
 void net_server_close(struct sim *sim, struct conn *c);
+/* Returns s's record for (link, channel), or NULL. */
 struct olink *net_olink_find(struct sim_sentinel *s, uint64_t link_id,
                              enum link_channel channel);
+/* Closes every connection from and to s: its process is gone. */
 void net_sentinel_gone(struct sim *sim, struct sim_sentinel *s);
+/* Frees every connection and its queued messages. */
 void net_free(struct net *net);
+/* Replies for the simulated servers; owned by the caller until sent. */
 struct sim_reply *reply_new(enum core_reply_type type);
 struct sim_reply *reply_status(const char *text);
 struct sim_reply *reply_error(const char *text);
 struct sim_reply *reply_string(const char *text, size_t len);
 struct sim_reply *reply_integer(long long value);
+/* Frees r and its elements; NULL is a no-op. */
 void reply_free(struct sim_reply *r);
 
 /* node.c */
+/* Sets up node idx: node 0 starts as the master, the others as its
+ * replicas. */
 void node_init(struct sim *sim, struct sim_node *n, int idx, int priority);
+/* Kills the node's process: connections to it are closed by its host. */
 void node_crash(struct sim *sim, struct sim_node *n);
+/* Starts it again with a new run id, no data, and the role it saved. */
 void node_restart(struct sim *sim, struct sim_node *n);
+/* Client writes on masters, replication on replicas (every 100 ms). */
 void node_repl_tick(struct sim *sim);
+/* Runs one command that arrived on c and queues its reply.  m is
+ * borrowed. */
 void node_command(struct sim *sim, struct sim_node *n, struct conn *c, struct msg *m);
+/* The node's list of live server-side connections. */
 void node_conn_add(struct sim_node *n, uint64_t conn_id);
 void node_conn_remove(struct sim_node *n, uint64_t conn_id);
+/* Returns the node listening at host:port, or NULL. */
 struct sim_node *node_by_addr(struct sim *sim, const char *host, int port);
+/* Frees what the node owns. */
 void node_free(struct sim_node *n);
 
 /* sentinel.c */
+/* Gives sentinel idx its address and clocks; sentinel_start then creates
+ * its core (seeded from the run's generator) and first snapshot. */
 void sentinel_init(struct sim *sim, struct sim_sentinel *s, int idx);
 void sentinel_start(struct sim *sim, struct sim_sentinel *s);
+/* The time as s's clocks show it (wall clock with its jumps). */
 struct core_time sentinel_now(const struct sim *sim, const struct sim_sentinel *s);
+/* One 100 ms timer run: reconcile connections, feed TICK, schedule next. */
 void sentinel_tick(struct sim *sim, struct sim_sentinel *s);
+/* Feeds ev to s's core and carries out the actions (unless called from
+ * inside them: the outer loop then runs the new ones).  ev is borrowed. */
 void sentinel_feed(struct sim *sim, struct sim_sentinel *s, const struct core_event *ev);
+/* Serves a command that arrived on s's port; the reply leaves after the
+ * actions it caused, persistence included. */
 void sentinel_command(struct sim *sim, struct sim_sentinel *s, struct conn *c, struct msg *m);
+/* A slow persist finished: the snapshot is on disk, the actions go on. */
 void sentinel_persist_done(struct sim *sim, struct sim_sentinel *s);
+/* Kills the process: the core and everything not yet persisted are lost. */
 void sentinel_crash(struct sim *sim, struct sim_sentinel *s);
 /* SENTINEL FAILOVER on s; returns 0 or -1 with *err (Redis's reply). */
 int sentinel_force_failover(struct sim *sim, struct sim_sentinel *s, const char **err);
+/* Starts a new core from the last completed snapshot. */
 void sentinel_restart(struct sim *sim, struct sim_sentinel *s);
+/* Returns 1 while s is blocked writing its config. */
 int sentinel_is_busy(const struct sim *sim, const struct sim_sentinel *s);
+/* The one master s watches (borrowed from its core), NULL if s is down. */
 struct master *sentinel_master(const struct sim_sentinel *s);
+/* Frees the core and what the simulator keeps for s. */
 void sentinel_free(struct sim_sentinel *s);
 
 /* fault.c */
+/* Injects one fault of an enabled kind and schedules the next. */
 void fault_next(struct sim *sim);
+/* Advances or ends the fault in slot (stale generations are ignored). */
 void fault_step(struct sim *sim, int slot, uint64_t gen);
+/* Ends every fault and restarts every crashed process. */
 void fault_heal_all(struct sim *sim);
 
 /* check.c */
+/* After every core step of s: epochs must not have gone back. */
 void check_after_step(struct sim *sim, struct sim_sentinel *s);
+/* An event s carried out (votes, elections, selections, promotions). */
 void check_event(struct sim *sim, struct sim_sentinel *s, const struct core_action *a);
+/* s answered is-master-down naming leader for leader_epoch (a vote unless
+ * leader is "*"). */
 void check_vote_reply(struct sim *sim, struct sim_sentinel *s, const char *leader,
                       uint64_t leader_epoch);
+/* s sent argv: what it announces (epochs, master address) is recorded. */
 void check_sent(struct sim *sim, struct sim_sentinel *s, int argc, char *const *argv);
+/* s restarted: its restored state must cover all it had announced. */
 void check_restart(struct sim *sim, struct sim_sentinel *s);
 /* Returns 1 when every sentinel agrees on one live master that the other
- * live nodes replicate from, and nobody is failing over. */
+ * live nodes replicate from, and nobody is failing over; else 0 with the
+ * first reason in why. */
 int check_converged(struct sim *sim, char *why, size_t why_len);
 /* Returns 1 when no live node could legally be promoted: every one is the
  * dead master, priority 0, or stale beyond replica-validity-time. */
 int check_no_valid_replica(struct sim *sim);
+/* Prints every sentinel's and node's state, for failure reports. */
 void check_dump_state(struct sim *sim, FILE *out);
+/* Frees the checker's records. */
 void check_free(struct checker *c);
 
 #endif
