@@ -213,9 +213,10 @@ static void client_append_to(struct client *c, struct server_buf *b,
         return;
     if (server_buf_pending(&c->out) + server_buf_pending(&c->pushes) + len >
         client_output_limit(c)) {
-        log_write(LOG_WARNING, "Client id=%llu addr=%s closed for overcoming "
-                  "of output buffer limits.", (unsigned long long)c->id,
-                  c->addr);
+        /* Redis's wording, which log watchers look for. */
+        log_write(LOG_WARNING, "Client id=%llu addr=%s scheduled to be "
+                  "closed ASAP for overcoming of output buffer limits.",
+                  (unsigned long long)c->id, c->addr);
         client_close_async(c);
         return;
     }
@@ -383,7 +384,8 @@ static void server_format_addr(const struct sockaddr_storage *ss, char *out,
 
 static void client_on_readable(evutil_socket_t fd, short what, void *arg);
 
-static struct client *client_new(struct server *server, int fd)
+static struct client *client_new(struct server *server, int fd,
+                                 const struct sockaddr *peer, int peer_len)
 {
     struct client *c = calloc(1, sizeof(*c));
     struct sockaddr_storage ss;
@@ -410,9 +412,10 @@ static struct client *client_new(struct server *server, int fd)
     c->created_ms = c->last_interaction_ms = server_now_ms(server);
     c->last_cmd = "NULL";      /* what Redis shows before any command */
     resp_reader_init(&c->reader, NULL);
-    if (getpeername(fd, (struct sockaddr *)&ss, &sslen) == 0)
-        server_format_addr(&ss, c->addr, sizeof(c->addr));
-    sslen = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    if (peer_len > 0 && (size_t)peer_len <= sizeof(ss))
+        memcpy(&ss, peer, (size_t)peer_len);
+    server_format_addr(&ss, c->addr, sizeof(c->addr));
     if (getsockname(fd, (struct sockaddr *)&ss, &sslen) == 0)
         server_format_addr(&ss, c->laddr, sizeof(c->laddr));
     c->prev = server->tail;
@@ -439,11 +442,12 @@ static int server_requirepass_set(const struct server *server)
 static void client_flush_pushes(struct client *c)
 {
     struct server_buf *p = &c->pushes;
+    size_t len = p->len;
 
-    if (p->len == 0)
+    if (len == 0)
         return;
-    client_append(c, p->data, p->len);
-    p->len = 0;
+    p->len = 0;   /* so the limit check doesn't count these bytes twice */
+    client_append(c, p->data, len);
 }
 
 /* Runs every complete request in c's buffer, in order.  A malformed one
@@ -587,7 +591,6 @@ static void server_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
     struct server *server = arg;
 
     (void)lev;
-    (void)salen;
     if (server->client_count >= SERVER_MAX_CLIENTS) {
         server->rejected_connections++;
         server_refuse(fd, full_msg, sizeof(full_msg) - 1);
@@ -599,7 +602,7 @@ static void server_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
         return;
     }
     server_tune_socket(fd);
-    if (!client_new(server, fd)) {
+    if (!client_new(server, fd, sa, salen)) {
         log_write(LOG_WARNING, "Error registering fd event for the new "
                   "client: out of memory");
         close(fd);
