@@ -202,7 +202,11 @@ static void sub_get_master_addr(struct client *c, int argc, char **argv)
 {
     const struct master *m = core_master_find(client_app(c)->core, argv[2]);
     if (m == NULL) {
-        reply_nil(c);
+        /* A null array in RESP2, as Redis Sentinel 7.0 replies. */
+        if (client_resp(c) == 3)
+            reply_nil(c);
+        else
+            reply_array(c, -1);
         return;
     }
     const struct addr *a = core_master_addr(m);
