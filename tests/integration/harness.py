@@ -177,9 +177,15 @@ class RawClient:
         self.sock.sendall(data)
 
     def call(self, *args):
-        """Sends one multibulk command and returns its reply."""
+        """Sends one multibulk command and returns its reply, which must be
+        all that arrived: bytes left after it mean a malformed reply (say,
+        an array announcing fewer elements than were sent)."""
         self.send_raw(encode_command(*args))
-        return self.read_reply()
+        reply = self.read_reply()
+        if self.buf:
+            raise RespError("%d unexpected bytes after the reply to %r: %r"
+                            % (len(self.buf), args[:3], self.buf[:80]))
+        return reply
 
     def _fill(self):
         chunk = self.sock.recv(65536)

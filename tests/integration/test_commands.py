@@ -47,14 +47,16 @@ def test_client_kill_by_id(setup):
 
 def test_subscribe_flow(setup):
     with setup.sentinel.raw() as c:
-        assert c.call("SUBSCRIBE", "a", "b") == [b"subscribe", b"a", 1]
+        # Commands on several channels get one reply per channel.
+        c.send_raw(harness.encode_command("SUBSCRIBE", "a", "b"))
+        assert c.read_reply() == [b"subscribe", b"a", 1]
         assert c.read_reply() == [b"subscribe", b"b", 2]
         # In subscriber mode PING answers in the pub/sub form.
         assert c.call("PING") == [b"pong", b""]
         assert c.call("PSUBSCRIBE", "+*") == [b"psubscribe", b"+*", 3]
         assert c.call("PUNSUBSCRIBE") == [b"punsubscribe", b"+*", 2]
-        first = c.call("UNSUBSCRIBE")
-        second = c.read_reply()
+        c.send_raw(harness.encode_command("UNSUBSCRIBE"))
+        first, second = c.read_reply(), c.read_reply()
         assert sorted([first[:2], second[:2]]) == [[b"unsubscribe", b"a"],
                                                    [b"unsubscribe", b"b"]]
         assert second[2] == 0
