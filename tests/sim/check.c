@@ -34,6 +34,10 @@ const char *const known_bug_names[KNOWN_BUGS] = {
                                 "config epoch",
     [KNOWN_SUPERSEDED_FAILOVER] = "B: a failover overtaken by a newer config epoch goes on "
                                   "and announces its replica under that epoch",
+    [KNOWN_LATE_SDOWN] = "C: a leader whose SDOWN began late (TILT, restart) finds every "
+                         "replica too long disconnected and aborts, round after round",
+    [KNOWN_INFO_AGE] = "D: an INFO reply held up in the network is dated by its arrival, so "
+                       "a stale replica passes replica-validity-time",
 };
 
 void check_free(struct checker *c)
@@ -275,6 +279,25 @@ static int64_t link_down_ms(const struct sim *sim, const struct sim_node *n)
  * the node's own state gets that much slack. */
 #define VALIDITY_SLACK_MS 7000
 
+/* How stale s believes the replica at addr is: its INFO's link-down time
+ * plus the time since that INFO arrived; -1 if s has no such replica. */
+static int64_t believed_down_ms(const struct sim *sim, const struct sim_sentinel *s,
+                                const char *addr)
+{
+    const struct master *m = sentinel_master(s);
+    int64_t now = sentinel_now(sim, s).mono_ms;
+    for (size_t i = 0; i < m->replica_count; i++) {
+        const struct instance *r = m->replicas[i];
+        char mine[HOST_MAX + 8];
+        snprintf(mine, sizeof(mine), "%s:%d", r->addr.host, r->addr.port);
+        if (strcmp(mine, addr) == 0)
+            return r->master_link_up ? 0
+                                     : r->master_link_down_since_s * 1000 +
+                                           (now - r->info_refresh_ms);
+    }
+    return -1;
+}
+
 static void check_validity(struct sim *sim, struct sim_sentinel *s, const struct core_action *a)
 {
     char addr[HOST_MAX + 8];
@@ -287,12 +310,20 @@ static void check_validity(struct sim *sim, struct sim_sentinel *s, const struct
         if (strcmp(mine, addr) != 0 || sim->now_ms - n->started_ms < VALIDITY_SLACK_MS)
             continue;
         int64_t down = link_down_ms(sim, n);
-        if (down > sim->replica_validity_ms + VALIDITY_SLACK_MS)
-            sim_fail(sim, 0, "s%d selected %s whose link to its master has been down %s%lld ms, "
-                     "beyond replica-validity-time %lld ms", s->idx, addr,
-                     down == INT64_MAX ? "since its start, " : "",
-                     (long long)(down == INT64_MAX ? sim->now_ms - n->started_ms : down),
-                     (long long)sim->replica_validity_ms);
+        if (down <= sim->replica_validity_ms + VALIDITY_SLACK_MS)
+            continue;
+        /* Staler than the core could account for from its own clock: the
+         * INFO it trusted spent that long in the network. */
+        int64_t believed = believed_down_ms(sim, s, addr);
+        enum known_bug cause = believed >= 0 && down != INT64_MAX && down - believed > 2000
+                                   ? KNOWN_INFO_AGE : KNOWN_NONE;
+        sim_fail(sim, 0, "s%d selected %s whose link to its master has been down %s%lld ms, "
+                 "beyond replica-validity-time %lld ms (it believed %lld ms)%s%s%s", s->idx,
+                 addr, down == INT64_MAX ? "since its start, " : "",
+                 (long long)(down == INT64_MAX ? sim->now_ms - n->started_ms : down),
+                 (long long)sim->replica_validity_ms, (long long)believed,
+                 cause ? " [cause " : "", cause ? known_bug_names[cause] : "", cause ? "]" : "");
+        sim->failed_known = cause;
     }
 }
 
@@ -427,6 +458,53 @@ int check_converged(struct sim *sim, char *why, size_t why_len)
     return 1;
 }
 
+/* What s knows of each replica: the inputs of its replica selection. */
+static void dump_replicas(struct sim *sim, const struct sim_sentinel *s, FILE *out)
+{
+    const struct master *m = sentinel_master(s);
+    int64_t now = sentinel_now(sim, s).mono_ms;
+    for (size_t i = 0; i < m->replica_count; i++) {
+        const struct instance *r = m->replicas[i];
+        char flags[256];
+        core_flags_format(r, flags, sizeof(flags));
+        fprintf(out, "      replica %s:%d flags %s role %s link %s down-since %llds priority %d "
+                "offset %lld info %lld ms ago, available %lld ms ago\n", r->addr.host,
+                r->addr.port, flags, r->role_reported == ROLE_MASTER ? "master" : "slave",
+                r->master_link_up ? "up" : "down", (long long)r->master_link_down_since_s,
+                r->replica_priority, r->repl_offset,
+                r->info_refresh_ms ? (long long)(now - r->info_refresh_ms) : -1LL,
+                (long long)(now - r->link->last_avail_ms));
+    }
+}
+
+/* Defect C: the core skips a replica whose link to the master has been down
+ * longer than 10 x down-after plus the time since *its own* SDOWN began
+ * (failover_select_replica).  Fits when the master is down, a live replica
+ * is as fresh as it can be (its link went down when the master died), yet
+ * some sentinel rejects every replica by that rule alone. */
+enum known_bug check_liveness_cause(struct sim *sim)
+{
+    for (int i = 0; i < sim->sentinel_count; i++) {
+        const struct sim_sentinel *s = &sim->sentinels[i];
+        const struct master *m = sentinel_master(s);
+        if (m == NULL || !(m->inst.flags & FLAG_S_DOWN) || m->replica_count == 0)
+            continue;
+        int64_t now = sentinel_now(sim, s).mono_ms;
+        int64_t max_down = m->inst.down_after_ms * 10 + (now - m->inst.s_down_since_ms);
+        int rejected = 0, candidates = 0;
+        for (size_t j = 0; j < m->replica_count; j++) {
+            const struct instance *r = m->replicas[j];
+            if (r->replica_priority == 0 || r->master_link_up)
+                continue;
+            candidates++;
+            rejected += r->master_link_down_since_s * 1000 > max_down;
+        }
+        if (candidates > 0 && rejected == candidates)
+            return KNOWN_LATE_SDOWN;
+    }
+    return KNOWN_NONE;
+}
+
 void check_dump_state(struct sim *sim, FILE *out)
 {
     for (int i = 0; i < sim->sentinel_count; i++) {
@@ -444,6 +522,7 @@ void check_dump_state(struct sim *sim, FILE *out)
                 m->inst.addr.port, flags, s->core->current_epoch, m->config_epoch,
                 m->leader ? m->leader : "-", m->leader_epoch, (int)m->failover_state,
                 s->core->tilt, m->replica_count, m->sentinel_count);
+        dump_replicas(sim, s, out);
     }
     for (int i = 0; i < sim->node_count; i++) {
         const struct sim_node *n = &sim->nodes[i];

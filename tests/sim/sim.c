@@ -319,11 +319,14 @@ static void periodic_check(struct sim *sim)
             return;
         }
         if (sim->now_ms - sim->check.phase_start_ms > sim->check.bound_ms) {
-            sim_fail(sim, 1, "no agreement %lld ms after the %s (bound %lld ms): %s",
+            enum known_bug cause = check_liveness_cause(sim);
+            sim_fail(sim, 1, "no agreement %lld ms after the %s (bound %lld ms): %s%s%s%s",
                      (long long)(sim->now_ms - sim->check.phase_start_ms),
                      sim->phase == PHASE_QUIET ? "heal"
                      : sim->phase == PHASE_MANUAL ? "SENTINEL FAILOVER" : "master was killed",
-                     (long long)sim->check.bound_ms, why);
+                     (long long)sim->check.bound_ms, why, cause ? " [cause " : "",
+                     cause ? known_bug_names[cause] : "", cause ? "]" : "");
+            sim->failed_known = cause;
             return;
         }
     }

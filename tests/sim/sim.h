@@ -357,6 +357,8 @@ enum known_bug {
     KNOWN_NONE,
     KNOWN_HELLO_OLD_ADDRESS,   /* A: leader announces the old address */
     KNOWN_SUPERSEDED_FAILOVER, /* B: an outdated failover completes */
+    KNOWN_LATE_SDOWN,          /* C: replicas judged stale against a late SDOWN */
+    KNOWN_INFO_AGE,            /* D: INFO dated by its arrival, not its request */
     KNOWN_BUGS,
 };
 
@@ -598,6 +600,8 @@ int check_converged(struct sim *sim, char *why, size_t why_len);
 /* Returns 1 when no live node could legally be promoted: every one is the
  * dead master, priority 0, or stale beyond replica-validity-time. */
 int check_no_valid_replica(struct sim *sim);
+/* Names the known core defect behind a liveness failure, if one fits. */
+enum known_bug check_liveness_cause(struct sim *sim);
 /* Prints every sentinel's and node's state, for failure reports. */
 void check_dump_state(struct sim *sim, FILE *out);
 /* Frees the checker's records. */
