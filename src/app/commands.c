@@ -1669,6 +1669,8 @@ static const struct command commands_sentinel_subs[] = {
     {SENTINEL_SUB("failover", 3, "Fail the master over now, without asking "
                   "other sentinels", "2.8.4"),
      .args = ARGS(commands_args_master)},
+    {SENTINEL_SUB("events", -2, "Show the recent events (sentineld)",
+                  "7.0.0")},
     {SENTINEL_SUB("flushconfig", 2, "Rewrite the config file", "2.8.4")},
     {SENTINEL_SUB("get-master-addr-by-name", 3, "Return the address of the "
                   "current master", "2.8.4"),
@@ -1690,6 +1692,17 @@ static const struct command commands_sentinel_subs[] = {
     {SENTINEL_SUB("myid", 2, "Return this sentinel's id", "6.2.0")},
     {SENTINEL_SUB("pending-scripts", 2, "Show the queued and running "
                   "scripts", "2.8.4")},
+    /* The "primary" spellings that newer clients send, as aliases. */
+    {SENTINEL_SUB("get-primary-addr-by-name", 3, "Return the address of the "
+                  "current primary", "7.0.0"),
+     .args = ARGS(commands_args_master)},
+    {SENTINEL_SUB("is-primary-down-by-addr", 6, "Ask whether a primary is "
+                  "down and ask for a vote", "7.0.0"),
+     .args = ARGS(commands_args_is_down)},
+    {SENTINEL_SUB("primaries", 2, "Show the state of every primary",
+                  "7.0.0")},
+    {SENTINEL_SUB("primary", 3, "Show the state of one primary", "7.0.0"),
+     .args = ARGS(commands_args_master)},
     {SENTINEL_SUB("remove", 3, "Stop watching a master", "2.8.4"),
      .args = ARGS(commands_args_master)},
     {SENTINEL_SUB("replicas", 3, "Show the replicas of a master", "5.0.0"),
