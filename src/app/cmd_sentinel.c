@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "app/app.h"
+#include "app/cmd_admin.h"
 #include "app/cmd_sentinel.h"
 #include "app/config.h"
 #include "app/log.h"
@@ -419,6 +420,12 @@ static const struct sentinel_sub subs[] = {
     {"reset", 3, sub_reset},
     {"failover", 3, sub_failover},
     {"events", -2, sub_events},
+    {"monitor", 6, cmd_admin_monitor},
+    {"remove", 3, cmd_admin_remove},
+    {"set", -5, cmd_admin_set},
+    {"config", -4, cmd_admin_config},
+    {"simulate-failure", -3, cmd_admin_simulate_failure},
+    {"pending-scripts", 2, cmd_admin_pending_scripts},
 };
 
 void cmd_sentinel(struct client *c, int argc, char **argv, size_t *lens)

@@ -404,6 +404,22 @@ void core_master_set_auth(struct core *core, struct master *master, const char *
         core_link_set_auth(master->replicas[i]->link, user, pass);
 }
 
+void core_master_set_down_after(struct master *m, int64_t ms)
+{
+    m->inst.down_after_ms = ms;
+    for (size_t i = 0; i < m->replica_count; i++)
+        m->replicas[i]->down_after_ms = ms;
+    for (size_t i = 0; i < m->sentinel_count; i++)
+        m->sentinels[i]->down_after_ms = ms;
+}
+
+void core_settings_changed(struct core *core)
+{
+    for (struct link *l = core->links; l != NULL; l = l->next)
+        if (l->cls == LINK_SENTINEL)
+            core_link_set_auth(l, core->settings.sentinel_user, core->settings.sentinel_pass);
+}
+
 const struct addr *core_master_addr(const struct master *master)
 {
     /* From the confirmed promotion on, the promoted replica is the master

@@ -185,6 +185,14 @@ int core_peer_add(struct core *core, const char *host, int port);
 void core_master_set_auth(struct core *core, struct master *master,
                           const char *user, const char *pass);
 
+/* Sets down-after-milliseconds of a master and of every replica and
+ * sentinel it has, as SENTINEL SET does. */
+void core_master_set_down_after(struct master *master, int64_t ms);
+
+/* Applies changed core->settings (sentinel-user/pass) to existing links;
+ * they take effect when the links reconnect. */
+void core_settings_changed(struct core *core);
+
 /* Finds the link with this id; NULL if it is gone. */
 struct link *core_link_find(const struct core *core, uint64_t id);
 
