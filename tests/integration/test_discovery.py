@@ -173,6 +173,11 @@ def test_replica_fields_in_redis_order(discovered):
     m = discovered.master
     ports = {r.port: r for r in discovered.replicas}
     for s in discovered.sentinels:
+        # The run id comes with the first INFO after the link is up.
+        wait_until(lambda: all(
+            dict(harness.pairs(i))["runid"]
+            for i in s.call("SENTINEL", "REPLICAS", "mymaster")), 3,
+            "%s to know the replicas' run ids" % s.name, [s])
         reply = s.call("SENTINEL", "REPLICAS", "mymaster")
         assert isinstance(reply, list) and len(reply) == 2, reply
         for item in reply:

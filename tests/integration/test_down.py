@@ -73,7 +73,10 @@ def test_replica_down_is_sdown_only(setup):
                          since=since)
         for s in setup.sentinels:
             d = replica_state(s, r.port)
-            assert shapes.flags(d) == {"slave", "s_down"}, d["flags"]
+            # The link to a frozen node is dropped and made again (the
+            # kernel still accepts), so "disconnected" may come and go.
+            assert {"slave", "s_down"} <= shapes.flags(d) <= {
+                "slave", "s_down", "disconnected"}, d["flags"]
             assert "s-down-time" in d
             assert master_state(s)["flags"] == "master"
         # Clients skip a replica that is down.
@@ -136,9 +139,14 @@ def test_master_sdown_then_odown_everywhere_and_back(setup):
         # Nothing was promoted: every replica had priority 0.
         assert not col.find("+switch-master"), col.snapshot()
     for s in setup.sentinels:
-        wait_until(lambda: master_state(s)["flags"] == "master",
-                   RECOVERY_TIMEOUT_S, "master flags back to 'master'", [s])
+        # A sentinel that started a failover and lost the election keeps
+        # failover_in_progress until its election times out (10 s in Redis);
+        # the down flags must be gone at once all the same.
+        wait_until(lambda: shapes.flags(master_state(s)) <= {
+            "master", "failover_in_progress"}, RECOVERY_TIMEOUT_S,
+            "master flags back to 'master'", [s])
         d = master_state(s)
+        assert "master" in shapes.flags(d), d
         assert "s-down-time" not in d and "o-down-time" not in d, d
     client = redis.sentinel.Sentinel(addrs, min_other_sentinels=2,
                                      socket_timeout=5)
