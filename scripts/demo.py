@@ -187,6 +187,7 @@ def run(tmp):
     conv = [e.first("+convert-to-slave") for e in events]
     conv = [c for c in conv if c]
     when = f" (+convert-to-slave at t={(conv[0][0] - t0) * 1000:.0f} ms)" if conv else ""
+    time.sleep(2)  # let the converted node's links settle before the snapshot
     print(f"Old master is now a replica of "
           f"{old.info('replication')['master_host']}:{old.info('replication')['master_port']}"
           f"{when}")

@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fnmatch.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -100,7 +101,6 @@ void cmd_admin_monitor(struct client *c, int argc, char **argv)
         reply_error(c, "ERR Duplicate master name.");
         return;
     }
-    m->inst.down_after_ms = DEFAULT_DOWN_AFTER_MS;
     log_write(LOG_WARNING, "+monitor master %s %s %d quorum %d", m->inst.name,
               m->inst.addr.host, m->inst.addr.port, m->quorum);
     persist_and_reply(c);
@@ -451,4 +451,74 @@ void cmd_admin_pending_scripts(struct client *c, int argc, char **argv)
     (void)argc;
     (void)argv;
     reply_array(c, 0);
+}
+
+/* --- SENTINEL DEBUG ------------------------------------------------------------------ */
+
+struct debug_param {
+    const char *name;
+    size_t offset;
+};
+
+#define DEBUG_PARAM(n, f) {n, offsetof(struct core_timing, f)}
+static const struct debug_param debug_params[] = {
+    DEBUG_PARAM("INFO-PERIOD", info_period_ms),
+    DEBUG_PARAM("PING-PERIOD", ping_period_ms),
+    DEBUG_PARAM("ASK-PERIOD", ask_period_ms),
+    DEBUG_PARAM("PUBLISH-PERIOD", publish_period_ms),
+    DEBUG_PARAM("DEFAULT-DOWN-AFTER", default_down_after_ms),
+    DEBUG_PARAM("DEFAULT-FAILOVER-TIMEOUT", default_failover_timeout_ms),
+    DEBUG_PARAM("TILT-TRIGGER", tilt_trigger_ms),
+    DEBUG_PARAM("TILT-PERIOD", tilt_period_ms),
+    DEBUG_PARAM("SLAVE-RECONF-TIMEOUT", replica_reconf_timeout_ms),
+    DEBUG_PARAM("MIN-LINK-RECONNECT-PERIOD", min_link_reconnect_ms),
+    DEBUG_PARAM("ELECTION-TIMEOUT", election_timeout_ms),
+    DEBUG_PARAM("SCRIPT-MAX-RUNTIME", script_max_runtime_ms),
+    DEBUG_PARAM("SCRIPT-RETRY-DELAY", script_retry_delay_ms),
+};
+#define DEBUG_PARAM_COUNT (sizeof(debug_params) / sizeof(debug_params[0]))
+
+static int64_t *debug_slot(struct core *core, size_t i)
+{
+    return (int64_t *)((char *)&core->timing + debug_params[i].offset);
+}
+
+/* SENTINEL DEBUG [<param> <value> ...]: Redis Sentinel's timer knobs, so
+ * tests written for it can shorten timers here too. */
+void cmd_admin_debug(struct client *c, int argc, char **argv)
+{
+    struct core *core = client_app(c)->core;
+    if (argc == 2) {
+        reply_map(c, (long long)DEBUG_PARAM_COUNT);
+        for (size_t i = 0; i < DEBUG_PARAM_COUNT; i++) {
+            reply_cstr(c, debug_params[i].name);
+            reply_bulkf(c, "%lld", (long long)*debug_slot(core, i));
+        }
+        return;
+    }
+    /* Validate everything first: a bad pair changes nothing. */
+    int64_t values[DEBUG_PARAM_COUNT];
+    for (size_t i = 0; i < DEBUG_PARAM_COUNT; i++)
+        values[i] = *debug_slot(core, i);
+    for (int j = 2; j < argc; j += 2) {
+        size_t i = 0;
+        while (i < DEBUG_PARAM_COUNT && strcasecmp(argv[j], debug_params[i].name) != 0)
+            i++;
+        if (i == DEBUG_PARAM_COUNT || j + 1 >= argc) {
+            reply_errorf(c, "ERR Unknown option or number of arguments for SENTINEL DEBUG '%s'",
+                         argv[j]);
+            return;
+        }
+        long long v;
+        if (parse_ll(argv[j + 1], &v) < 0 || v <= 0) {
+            reply_errorf(c, "ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", argv[j + 1],
+                         argv[j]);
+            return;
+        }
+        values[i] = v;
+    }
+    for (size_t i = 0; i < DEBUG_PARAM_COUNT; i++)
+        *debug_slot(core, i) = values[i];
+    core->settings.script_max_exec_ms = core->timing.script_max_runtime_ms;
+    reply_ok(c);
 }

@@ -14,5 +14,6 @@ void cmd_admin_set(struct client *c, int argc, char **argv);
 void cmd_admin_config(struct client *c, int argc, char **argv);
 void cmd_admin_simulate_failure(struct client *c, int argc, char **argv);
 void cmd_admin_pending_scripts(struct client *c, int argc, char **argv);
+void cmd_admin_debug(struct client *c, int argc, char **argv);
 
 #endif

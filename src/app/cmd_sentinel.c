@@ -426,6 +426,7 @@ static const struct sentinel_sub subs[] = {
     {"config", -4, cmd_admin_config},
     {"simulate-failure", -3, cmd_admin_simulate_failure},
     {"pending-scripts", 2, cmd_admin_pending_scripts},
+    {"debug", -2, cmd_admin_debug},
 };
 
 void cmd_sentinel(struct client *c, int argc, char **argv, size_t *lens)

@@ -95,6 +95,21 @@ struct core *core_new(const char *myid, uint64_t seed)
     struct core *core = core_xcalloc(1, sizeof(*core));
     core_prng_seed(&core->prng, seed);
     core->next_id = 1;
+    core->timing = (struct core_timing){
+        .info_period_ms = INFO_PERIOD_MS,
+        .ping_period_ms = PING_PERIOD_MS,
+        .ask_period_ms = ASK_PERIOD_MS,
+        .publish_period_ms = HELLO_PERIOD_MS,
+        .default_down_after_ms = DEFAULT_DOWN_AFTER_MS,
+        .default_failover_timeout_ms = DEFAULT_FAILOVER_TIMEOUT_MS,
+        .tilt_trigger_ms = TILT_TRIGGER_MS,
+        .tilt_period_ms = TILT_PERIOD_MS,
+        .replica_reconf_timeout_ms = REPLICA_RECONF_TIMEOUT_MS,
+        .min_link_reconnect_ms = MIN_LINK_RECONNECT_MS,
+        .election_timeout_ms = ELECTION_TIMEOUT_MS,
+        .script_max_runtime_ms = DEFAULT_SCRIPT_MAX_EXEC_MS,
+        .script_retry_delay_ms = DEFAULT_SCRIPT_RETRY_DELAY_MS,
+    };
     core->settings.port = 26379;
     core->settings.script_max_exec_ms = DEFAULT_SCRIPT_MAX_EXEC_MS;
     if (myid != NULL && strlen(myid) == RUNID_LEN) {
@@ -235,7 +250,7 @@ struct instance *core_instance_new(struct core *core, enum instance_kind kind,
     inst->master = master;
     snprintf(inst->addr.host, sizeof(inst->addr.host), "%s", host);
     inst->addr.port = port;
-    inst->down_after_ms = master ? master->inst.down_after_ms : DEFAULT_DOWN_AFTER_MS;
+    inst->down_after_ms = master ? master->inst.down_after_ms : core->timing.default_down_after_ms;
     inst->created_ms = now->mono_ms;
     inst->role_reported = kind == INSTANCE_MASTER ? ROLE_MASTER
                           : kind == INSTANCE_REPLICA ? ROLE_REPLICA : ROLE_UNKNOWN;
@@ -305,7 +320,8 @@ struct master *core_master_add(struct core *core, const char *name, const char *
     m->inst.name = core_xstrdup(name);
     snprintf(m->inst.addr.host, sizeof(m->inst.addr.host), "%s", host);
     m->inst.addr.port = port;
-    m->inst.down_after_ms = DEFAULT_DOWN_AFTER_MS;
+    m->timing = &core->timing;
+    m->inst.down_after_ms = core->timing.default_down_after_ms;
     m->inst.created_ms = now->mono_ms;
     m->inst.role_reported = ROLE_MASTER;
     m->inst.role_reported_ms = now->mono_ms;
@@ -315,7 +331,7 @@ struct master *core_master_add(struct core *core, const char *name, const char *
     core_link_start_clock(m->inst.link, now);
     m->quorum = quorum;
     m->parallel_syncs = DEFAULT_PARALLEL_SYNCS;
-    m->failover_timeout_ms = DEFAULT_FAILOVER_TIMEOUT_MS;
+    m->failover_timeout_ms = core->timing.default_failover_timeout_ms;
     m->master_reboot_down_after_ms = DEFAULT_MASTER_REBOOT_DOWN_AFTER_MS;
     core->masters = core_xrealloc(core->masters,
                                   (core->master_count + 1) * sizeof(*core->masters));

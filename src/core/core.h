@@ -133,6 +133,7 @@ struct core {
     struct link *links;       /* every link, owned */
     uint64_t next_id;
     struct core_settings settings;
+    struct core_timing timing;
     int tilt;
     int64_t tilt_start_ms;
     uint64_t tilt_count;

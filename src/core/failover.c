@@ -16,7 +16,6 @@
 
 #include "core/internal.h"
 
-#define REPLICA_RECONF_TIMEOUT_MS 10000
 #define START_DESYNC_MS 250
 
 static void set_state(struct master *m, enum failover_state s, const struct core_time *now)
@@ -91,12 +90,13 @@ static int replica_usable(const struct master *m, const struct instance *r,
     int64_t t = now->mono_ms;
     if (monitor_instance_is_down(r) || !r->link->cmd_connected)
         return 0;
-    if (t - r->link->last_avail_ms > PING_PERIOD_MS * 5)
+    const struct core_timing *tm = m->timing;
+    if (t - r->link->last_avail_ms > tm->ping_period_ms * 5)
         return 0;
     if (r->replica_priority == 0)
         return 0;
-    int64_t info_validity = (m->inst.flags & FLAG_S_DOWN) ? PING_PERIOD_MS * 5
-                                                          : INFO_PERIOD_MS * 3;
+    int64_t info_validity = (m->inst.flags & FLAG_S_DOWN) ? tm->ping_period_ms * 5
+                                                          : tm->info_period_ms * 3;
     if (r->info_refresh_ms == 0 || t - r->info_refresh_ms > info_validity)
         return 0;
     int64_t link_down_ms = r->master_link_up ? 0 : r->master_link_down_since_s * 1000;
@@ -218,8 +218,9 @@ static void state_wait_start(struct core *core, const struct core_time *now, str
     const char *leader = vote_count(core, now, m, m->failover_epoch, &voters, &votes, out);
     int is_leader = leader != NULL && strcmp(leader, core->myid) == 0;
     if (!is_leader && !(m->inst.flags & FLAG_FORCE_FAILOVER)) {
-        int64_t election_timeout = m->failover_timeout_ms < ELECTION_TIMEOUT_MS
-                                       ? m->failover_timeout_ms : ELECTION_TIMEOUT_MS;
+        int64_t election_timeout = m->failover_timeout_ms < m->timing->election_timeout_ms
+                                       ? m->failover_timeout_ms
+                                       : m->timing->election_timeout_ms;
         if (now->mono_ms - m->failover_start_ms > election_timeout) {
             core_act_event(out, LOG_WARNING, "-failover-abort-not-elected", &m->inst, "%s", "");
             failover_abort(now, m);
@@ -312,7 +313,7 @@ static void state_reconf(const struct core_time *now, struct master *m, struct c
     for (size_t i = 0; i < m->replica_count; i++) {
         struct instance *r = m->replicas[i];
         if ((r->flags & FLAG_RECONF_SENT) &&
-            now->mono_ms - r->reconf_sent_ms > REPLICA_RECONF_TIMEOUT_MS) {
+            now->mono_ms - r->reconf_sent_ms > m->timing->replica_reconf_timeout_ms) {
             core_act_event(out, LOG_NOTICE, "-slave-reconf-sent-timeout", r, "%s", "");
             r->flags &= ~FLAG_RECONF_SENT;
             r->flags |= FLAG_RECONF_DONE;
@@ -395,7 +396,7 @@ static int master_looks_sane(const struct master *m, const struct core_time *now
 {
     return m->inst.role_reported == ROLE_MASTER &&
            !(m->inst.flags & (FLAG_S_DOWN | FLAG_O_DOWN)) && m->inst.info_refresh_ms != 0 &&
-           now->mono_ms - m->inst.info_refresh_ms < INFO_PERIOD_MS * 2;
+           now->mono_ms - m->inst.info_refresh_ms < m->timing->info_period_ms * 2;
 }
 
 static int no_down_for(const struct instance *inst, const struct core_time *now, int64_t ms)
@@ -433,7 +434,7 @@ static void replica_reports_master(struct core *core, const struct core_time *no
     }
     /* A replica turned master on its own (or the old master came back):
      * after a grace period for newer configs to arrive, make it follow. */
-    int64_t wait_ms = HELLO_PERIOD_MS * 4;
+    int64_t wait_ms = m->timing->publish_period_ms * 4;
     if (!(r->flags & FLAG_PROMOTED) && master_looks_sane(m, now) && no_down_for(r, now, wait_ms) &&
         now->mono_ms - r->role_reported_ms > wait_ms) {
         send_replicaof(m, r, m->inst.addr.host, m->inst.addr.port, out);

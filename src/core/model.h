@@ -40,6 +40,8 @@
 #define ELECTION_TIMEOUT_MS 10000
 #define MIN_LINK_RECONNECT_MS 15000
 #define DEFAULT_SCRIPT_MAX_EXEC_MS 60000
+#define DEFAULT_SCRIPT_RETRY_DELAY_MS 30000
+#define REPLICA_RECONF_TIMEOUT_MS 10000
 
 enum instance_kind {
     INSTANCE_MASTER,
@@ -173,6 +175,7 @@ struct rename {
 
 struct master {
     struct instance inst;
+    const struct core_timing *timing; /* the core's, borrowed */
     int quorum;
     int parallel_syncs;
     int64_t failover_timeout_ms;
@@ -215,6 +218,24 @@ struct static_peer {
     char runid[RUNID_LEN + 1];
     int64_t last_hello_ms;
     int64_t last_pub_ms;
+};
+
+/* Timers an operator or a test may tune at run time (SENTINEL DEBUG), as
+ * Redis Sentinel allows; defaults are the periods above. */
+struct core_timing {
+    int64_t info_period_ms;
+    int64_t ping_period_ms;
+    int64_t ask_period_ms;
+    int64_t publish_period_ms;
+    int64_t default_down_after_ms;
+    int64_t default_failover_timeout_ms;
+    int64_t tilt_trigger_ms;
+    int64_t tilt_period_ms;
+    int64_t replica_reconf_timeout_ms;
+    int64_t min_link_reconnect_ms;
+    int64_t election_timeout_ms;
+    int64_t script_max_runtime_ms;
+    int64_t script_retry_delay_ms;
 };
 
 /* Simulated failures (SENTINEL SIMULATE-FAILURE). */

@@ -18,7 +18,8 @@
 
 static int64_t ping_period_ms(const struct instance *inst)
 {
-    return inst->down_after_ms < PING_PERIOD_MS ? inst->down_after_ms : PING_PERIOD_MS;
+    int64_t period = inst->master->timing->ping_period_ms;
+    return inst->down_after_ms < period ? inst->down_after_ms : period;
 }
 
 static struct master *rename_scope(struct instance *inst)
@@ -91,7 +92,8 @@ static void send_periodic(struct core *core, const struct core_time *now,
     if (!l->cmd_connected || l->pending_commands >= MAX_PENDING_COMMANDS * l->refcount)
         return;
     struct master *m = inst->master;
-    int64_t info_period = INFO_PERIOD_MS;
+    const struct core_timing *tm = m->timing;
+    int64_t info_period = tm->info_period_ms;
     if (inst->kind == INSTANCE_REPLICA &&
         (m->inst.flags & (FLAG_O_DOWN | FLAG_FAILOVER_IN_PROGRESS)))
         info_period = INFO_PERIOD_FAST_MS;
@@ -115,7 +117,7 @@ static void send_periodic(struct core *core, const struct core_time *now,
     if (fresh ||
         (now->mono_ms - l->last_pong_ms > period && now->mono_ms - l->last_ping_ms > period / 2))
         send_ping(inst, now, out);
-    if (now->mono_ms - inst->last_pub_ms > HELLO_PERIOD_MS) {
+    if (now->mono_ms - inst->last_pub_ms > tm->publish_period_ms) {
         inst->last_pub_ms = now->mono_ms;
         send_hello(core, m, l, inst->id, out);
     }
@@ -135,17 +137,18 @@ static void check_sdown(const struct core_time *now, struct instance *inst,
         elapsed = t - l->last_avail_ms;
     /* A connection that accepts but never answers (a stopped process behind
      * a live kernel) is closed and reopened, as Redis Sentinel does. */
-    if (l->cmd_connected && t - l->cmd_connected_since_ms > MIN_LINK_RECONNECT_MS &&
+    const struct core_timing *tm = inst->master->timing;
+    if (l->cmd_connected && t - l->cmd_connected_since_ms > tm->min_link_reconnect_ms &&
         l->act_ping_ms != 0 && t - l->act_ping_ms > inst->down_after_ms / 2 &&
         t - l->last_pong_ms > inst->down_after_ms / 2)
         core_act_disconnect(out, l);
-    if (l->pubsub_connected && t - l->pubsub_connected_since_ms > MIN_LINK_RECONNECT_MS &&
-        t - l->pubsub_last_activity_ms > 3 * HELLO_PERIOD_MS)
+    if (l->pubsub_connected && t - l->pubsub_connected_since_ms > tm->min_link_reconnect_ms &&
+        t - l->pubsub_last_activity_ms > 3 * tm->publish_period_ms)
         core_act_disconnect(out, l);
 
     int down = elapsed > inst->down_after_ms;
     if (inst->kind == INSTANCE_MASTER && inst->role_reported == ROLE_REPLICA &&
-        t - inst->role_reported_ms > inst->down_after_ms + 2 * INFO_PERIOD_MS)
+        t - inst->role_reported_ms > inst->down_after_ms + 2 * tm->info_period_ms)
         down = 1;
     if (inst->kind == INSTANCE_MASTER && (inst->flags & FLAG_MASTER_REBOOT) &&
         t - inst->master_reboot_since_ms > inst->master->master_reboot_down_after_ms)
@@ -193,7 +196,8 @@ static void ask_peers(struct core *core, const struct core_time *now, struct mas
     for (size_t i = 0; i < m->sentinel_count; i++) {
         struct instance *s = m->sentinels[i];
         int64_t elapsed = now->mono_ms - s->last_master_down_reply_ms;
-        if (elapsed > ASK_PERIOD_MS * 5) {
+        int64_t ask_ms = core->timing.ask_period_ms;
+        if (elapsed > ask_ms * 5) {
             s->flags &= ~FLAG_MASTER_DOWN;
             free(s->leader);
             s->leader = NULL;
@@ -202,7 +206,8 @@ static void ask_peers(struct core *core, const struct core_time *now, struct mas
             continue;
         /* Until the master is objectively down we ask more often than
          * Redis does (answers are cheap), so ODOWN follows SDOWN quickly. */
-        int64_t period = (m->inst.flags & FLAG_O_DOWN) ? ASK_PERIOD_MS : ASK_PERIOD_SDOWN_MS;
+        int64_t period = (m->inst.flags & FLAG_O_DOWN) || ask_ms < ASK_PERIOD_SDOWN_MS
+                             ? ask_ms : ASK_PERIOD_SDOWN_MS;
         if (!forced && (elapsed < period || now->mono_ms - s->last_ask_ms < period))
             continue;
         if (s->link->pending_commands >= MAX_PENDING_COMMANDS * s->link->refcount)
@@ -226,7 +231,7 @@ int monitor_instance_is_down(const struct instance *inst)
 static int check_tilt(struct core *core, const struct core_time *now, struct core_actions *out)
 {
     int64_t delta = now->wall_ms - core->previous_tick_wall_ms;
-    if (core->previous_tick_wall_ms != 0 && (delta < 0 || delta > TILT_TRIGGER_MS)) {
+    if (core->previous_tick_wall_ms != 0 && (delta < 0 || delta > core->timing.tilt_trigger_ms)) {
         if (!core->tilt)
             core->tilt_count++;
         core->tilt = 1;
@@ -235,7 +240,7 @@ static int check_tilt(struct core *core, const struct core_time *now, struct cor
     }
     core->previous_tick_wall_ms = now->wall_ms;
     core->previous_tick_mono_ms = now->mono_ms;
-    if (core->tilt && now->mono_ms - core->tilt_start_ms >= TILT_PERIOD_MS) {
+    if (core->tilt && now->mono_ms - core->tilt_start_ms >= core->timing.tilt_period_ms) {
         core->tilt = 0;
         core_act_event(out, LOG_WARNING, "-tilt", NULL, "#tilt mode exited");
     }
@@ -249,8 +254,8 @@ static void tick_peers(struct core *core, const struct core_time *now, struct co
         struct link *l = p->link;
         if (!l->cmd_connected || l->pending_commands >= MAX_PENDING_COMMANDS * l->refcount)
             continue;
-        if (now->mono_ms - l->last_pong_ms > PING_PERIOD_MS &&
-            now->mono_ms - l->last_ping_ms > PING_PERIOD_MS / 2) {
+        int64_t ping_ms = core->timing.ping_period_ms;
+        if (now->mono_ms - l->last_pong_ms > ping_ms && now->mono_ms - l->last_ping_ms > ping_ms / 2) {
             static const char *const argv[] = {"PING"};
             core_act_send(out, l, CHANNEL_CMD, TAG_PING, 0, 1, argv);
             l->pending_commands++;
@@ -258,7 +263,7 @@ static void tick_peers(struct core *core, const struct core_time *now, struct co
             if (l->act_ping_ms == 0)
                 l->act_ping_ms = now->mono_ms;
         }
-        if (now->mono_ms - p->last_pub_ms <= HELLO_PERIOD_MS)
+        if (now->mono_ms - p->last_pub_ms <= core->timing.publish_period_ms)
             continue;
         p->last_pub_ms = now->mono_ms;
         /* Hellos for every master, unless a known sentinel of that master
