@@ -491,8 +491,11 @@ void failover_on_info(struct core *core, const struct core_time *now, struct ins
  * host:port and re-adds the old replicas plus the old master as replicas of
  * the new address, as Redis Sentinel does on +switch-master. */
 void failover_switch_master(struct core *core, const struct core_time *now, struct master *m,
-                            const char *host, int port, struct core_actions *out)
+                            const char *new_host, int port, struct core_actions *out)
 {
+    /* new_host may point into a replica that is freed below. */
+    char host[HOST_MAX];
+    snprintf(host, sizeof(host), "%s", new_host);
     size_t n = 0;
     struct addr *keep = core_xcalloc(m->replica_count + 1, sizeof(*keep));
     for (size_t i = 0; i < m->replica_count; i++) {

@@ -7,6 +7,7 @@ it with Redis's reply shapes, as redis-py's Sentinel client parses them.
 """
 
 import re
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -375,3 +376,42 @@ def test_ping_and_inline_ping(discovered):
     with s.raw() as c:
         c.send_raw(b"PING\r\n")
         assert c.read_reply() == Status("PONG")
+
+
+# ---------------------------------------------------------------- toward Redis
+
+def test_links_name_themselves(discovered):
+    """Each sentinel has a command and a pub/sub link to every data node,
+    named sentinel-<first 8 of its id>-cmd / -pubsub."""
+    want = set()
+    for s in discovered.sentinels:
+        prefix = "sentinel-%s-" % s.myid()[:8]
+        want |= {prefix + "cmd", prefix + "pubsub"}
+    for node in [discovered.master] + discovered.replicas:
+        def named(node=node):
+            names = {c["name"] for c in node.client().client_list()}
+            return want <= names
+        wait_until(named, 5, "links named %s on %s" % (sorted(want),
+                                                        node.name),
+                   discovered.sentinels)
+
+
+def test_hello_published_on_every_data_node(discovered):
+    """Every 2 s each sentinel publishes on __sentinel__:hello of the
+    master and of each replica: ip,port,runid,current_epoch,master_name,
+    master_ip,master_port,master_config_epoch."""
+    m = discovered.master
+    want = {"127.0.0.1,%d,%s,0,mymaster,127.0.0.1,%d,0" % (
+        s.port, s.myid(), m.port) for s in discovered.sentinels}
+    for node in [m] + discovered.replicas:
+        pubsub = node.client().pubsub()
+        pubsub.subscribe("__sentinel__:hello")
+        seen = set()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and not want <= seen:
+            msg = pubsub.get_message(timeout=0.2)
+            if msg and msg["type"] == "message":
+                seen.add(msg["data"])
+        pubsub.close()
+        assert want <= seen, "hellos on %s: missing %s, seen %s" % (
+            node.name, sorted(want - seen), sorted(seen))
