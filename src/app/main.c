@@ -17,7 +17,9 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "app/events.h"
+#include "app/http.h"
 #include "app/log.h"
+#include "app/sdnotify.h"
 #include "app/version.h"
 #include "net/outlink.h"
 #include "net/server.h"
@@ -41,8 +43,10 @@ int app_persist(struct app *app, char *err, size_t errlen)
                                "configuration on disk!!!: %s", buf);
         if (err != NULL)
             snprintf(err, errlen, "%s", buf);
+        http_note_config_save(0);
         return -1;
     }
+    http_note_config_save(1);
     log_write(LOG_NOTICE, "Sentinel new configuration saved on disk");
     return 0;
 }
@@ -118,6 +122,7 @@ void app_shutdown(struct app *app)
     if (app->shutting_down)
         return;
     app->shutting_down = 1;
+    sdnotify_send("STOPPING=1");
     log_write(LOG_WARNING, "User requested shutdown...");
     app_persist(app, NULL, 0);
     event_base_loopexit(app->base, NULL);
@@ -269,11 +274,20 @@ static int app_start(struct app *app)
         log_write(LOG_WARNING, "+monitor master %s %s %d quorum %d", m->inst.name,
                   m->inst.addr.host, m->inst.addr.port, m->quorum);
     }
+    /* HTTP port and systemd readiness: see http.h and sdnotify.h. */
+    if (http_start(app, err, sizeof(err)) < 0) {
+        log_write(LOG_WARNING, "%s", err);
+        return 1;
+    }
+    if (sdnotify_sendf("READY=1\nSTATUS=Monitoring %zu master(s)\nMAINPID=%d",
+                       app->core->master_count, (int)getpid()) < 0)
+        log_write(LOG_WARNING, "Could not notify systemd of readiness: %s", strerror(errno));
     return -1;
 }
 
 static void app_free(struct app *app)
 {
+    http_stop();
     outlink_set_free(app->links);
     server_free(app->server);
     core_actions_free(&app->actions);
