@@ -17,6 +17,7 @@
 #include "app/cmd_admin.h"
 #include "app/cmd_sentinel.h"
 #include "app/config.h"
+#include "app/events.h"
 #include "app/log.h"
 #include "core/hello.h"
 #include "net/server.h"
@@ -455,12 +456,31 @@ void cmd_sentinel(struct client *c, int argc, char **argv, size_t *lens)
     reply_errorf(c, "ERR unknown subcommand '%.128s'. Try SENTINEL HELP.", argv[1]);
 }
 
+/* SENTINEL EVENTS [count] (a sentineld extension): the newest count events
+ * (default 10) from the bounded history, newest first, each as
+ * [time-ms, type, text]. */
 static void sub_events(struct client *c, int argc, char **argv)
 {
-    (void)c;
-    (void)argc;
-    (void)argv;
-    reply_array(c, 0);
+    long long count = 10;
+    if (argc > 3) {
+        reply_error(c, "ERR wrong number of arguments for 'sentinel|events' command");
+        return;
+    }
+    if (argc == 3 && (parse_ll(argv[2], &count) < 0 || count < 0)) {
+        reply_error(c, "ERR count must be a non-negative integer");
+        return;
+    }
+    size_t n = events_history_count();
+    if ((unsigned long long)count < n)
+        n = (size_t)count;
+    reply_array(c, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const struct events_entry *e = events_history(i);
+        reply_array(c, 3);
+        reply_int(c, e->wall_ms);
+        reply_cstr(c, e->type);
+        reply_cstr(c, e->text);
+    }
 }
 
 void cmd_role(struct client *c, int argc, char **argv, size_t *lens)
