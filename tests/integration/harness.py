@@ -498,13 +498,17 @@ class Sentinel(Proc):
         with open(self.conf_path, "w") as f:
             f.write(self.config_text())
 
-    def start(self, wait=True, write_config=True):
+    def start(self, wait=True, write_config=True, conf_arg=None):
+        """Starts the sentinel (cwd: its directory) on its config file,
+        named on the command line as conf_arg if given (e.g. a relative
+        path), and by default waits until it answers."""
         if write_config:
             self.write_config()
         env = dict(os.environ)
         env.setdefault("ASAN_OPTIONS", "detect_leaks=1")
         env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
-        self.spawn([self.binary, self.conf_path] + self.args, env=env)
+        self.spawn([self.binary, conf_arg or self.conf_path] + self.args,
+                   env=env)
         if wait:
             self.wait_ready()
         return self

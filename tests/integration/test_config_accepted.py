@@ -4,13 +4,14 @@ wins), per-master lines before their monitor line, and the state lines and
 server directives that redis-sentinel 7.0 itself writes into the file.
 """
 
+import os
 import socket
 
 import pytest
 
 import harness
 import shapes
-from harness import Status
+from harness import Status, wait_until
 
 
 def refuses(port):
@@ -141,3 +142,37 @@ def test_two_masters(module_constellation, master):
                    if k in ("master0", "master1"))
     assert [shapes.INFO_MASTER_LINE.fullmatch(v).group("name")
             for v in lines] == ["mymaster", "second"], lines
+
+
+def test_relative_paths(module_constellation, master):
+    """A relative config path and `dir` are taken from the start-up
+    directory; `logfile` and `pidfile` from `dir`, after the daemon has
+    changed into it.  The config is still rewritten where it was."""
+    c = module_constellation
+    s = c.sentinel(start=False)
+    os.makedirs(os.path.join(s.dir, "data"))
+    with open(s.conf_path, "w") as f:
+        f.write("port %d\nbind 127.0.0.1\n"
+                "dir data\nlogfile relative.log\npidfile relative.pid\n"
+                "sentinel monitor mymaster 127.0.0.1 %d 1\n"
+                % (s.port, master.port))
+    s.log_path = os.path.join(s.dir, "data", "relative.log")
+    s.start(write_config=False, conf_arg="sentinel.conf")
+    myid = s.myid()
+    wait_until(lambda: "sentinel myid %s" % myid in s.config_file(), 5,
+               "myid written to the config named relatively", [s])
+    assert "+monitor master mymaster 127.0.0.1 %d" % master.port in (
+        harness.tail(s.log_path, 1000)), s.describe()
+    with open(os.path.join(s.dir, "data", "relative.pid")) as f:
+        assert f.read().strip() == str(s.pid)
+
+
+def test_empty_logfile_logs_to_stdout(module_constellation, master):
+    c = module_constellation
+    s = c.sentinel(masters=[dict(port=master.port, quorum=1)], start=False)
+    s.write_config()
+    with open(s.conf_path, "a") as f:
+        f.write('logfile ""\n')
+    s.start(write_config=False)
+    wait_until(lambda: "+monitor master mymaster" in harness.tail(
+        s.stdout_path, 1000), 5, "log lines on stdout", [s])
