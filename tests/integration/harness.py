@@ -444,6 +444,9 @@ class RedisNode(Proc):
         return self
 
     def client(self, **kw):
+        """A redis-py client, authenticated when the node has requirepass."""
+        if "requirepass" in self.extra:
+            kw.setdefault("password", self.extra["requirepass"])
         return redis.Redis(host="127.0.0.1", port=self.port,
                            decode_responses=True, socket_timeout=5, **kw)
 

@@ -59,11 +59,14 @@ INTEGER_FIELDS = {
     "replica-announced", "last-hello-message", "voted-leader-epoch",
 }
 
-FLAG_WORDS = {
-    "master", "slave", "sentinel", "s_down", "o_down", "disconnected",
+# Flag words in the order Redis prints them (e.g. "s_down,master,
+# disconnected"); tools that compare the whole string depend on it.
+FLAG_ORDER = [
+    "s_down", "o_down", "master", "slave", "sentinel", "disconnected",
     "master_down", "failover_in_progress", "promoted", "reconf_sent",
     "reconf_inprog", "reconf_done", "force_failover", "master_reboot",
-}
+]
+FLAG_WORDS = set(FLAG_ORDER)
 
 INFO_SENTINEL_KEYS = [
     "sentinel_masters", "sentinel_tilt", "sentinel_tilt_since_seconds",
@@ -104,6 +107,8 @@ def check_fields(fields, kind):
     flags = d["flags"].split(",")
     bad = [f for f in flags if f not in FLAG_WORDS]
     assert not bad, "unknown flag words %s in %r" % (bad, d["flags"])
+    assert flags == [f for f in FLAG_ORDER if f in flags], (
+        "flags %r not in Redis's order %s" % (d["flags"], FLAG_ORDER))
     return d
 
 
