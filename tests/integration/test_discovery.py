@@ -415,3 +415,37 @@ def test_hello_published_on_every_data_node(discovered):
         pubsub.close()
         assert want <= seen, "hellos on %s: missing %s, seen %s" % (
             node.name, sorted(want - seen), sorted(seen))
+
+
+def test_info_cache(discovered):
+    """SENTINEL INFO-CACHE: per master, [name, [[age ms, INFO text]...]]
+    for the master and each replica."""
+    s = discovered.sentinels[0]
+    reply = s.call("SENTINEL", "INFO-CACHE", "mymaster")
+    assert isinstance(reply, list) and len(reply) == 2, reply
+    assert reply[0] == b"mymaster"
+    entries = reply[1]
+    assert isinstance(entries, list) and len(entries) == 3, entries
+    ports = set()
+    for entry in entries:
+        age, text = entry
+        assert type(age) is int and 0 <= age < 12000, age
+        fields = {k: v for _, k, v in harness.info_fields(text.decode())}
+        ports.add(int(fields["tcp_port"]))
+    assert ports == {discovered.master.port} | {
+        r.port for r in discovered.replicas}
+
+
+LOG_LINE = re.compile(
+    r"\d+:X \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} [.\-*#] \S.*")
+
+
+def test_log_lines_in_redis_format(discovered):
+    """pid:X day month year time.ms level-mark message, as Redis logs."""
+    for s in discovered.sentinels:
+        lines = [x for x in harness.tail(s.log_path, 100000).splitlines()
+                 if x.strip()]
+        assert lines, "empty log\n%s" % s.describe()
+        bad = [x for x in lines if not LOG_LINE.fullmatch(x)]
+        assert not bad, "log lines not in Redis's format:\n%s" % "\n".join(
+            bad[:10])
