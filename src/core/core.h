@@ -131,6 +131,9 @@ struct core {
     struct static_peer *peers;
     size_t peer_count;
     struct link *links;       /* every link, owned */
+    struct instance **index;  /* instances by id, open addressing */
+    size_t index_cap;
+    size_t index_count;
     uint64_t next_id;
     struct core_settings settings;
     struct core_timing timing;
@@ -193,6 +196,9 @@ void core_master_set_down_after(struct master *master, int64_t ms);
 /* Applies changed core->settings (sentinel-user/pass) to existing links;
  * they take effect when the links reconnect. */
 void core_settings_changed(struct core *core);
+
+/* Finds a master, replica or sentinel by id; NULL if it is gone. */
+struct instance *core_instance_find(const struct core *core, uint64_t id);
 
 /* Finds the link with this id; NULL if it is gone. */
 struct link *core_link_find(const struct core *core, uint64_t id);

@@ -255,7 +255,8 @@ static void tick_peers(struct core *core, const struct core_time *now, struct co
         if (!l->cmd_connected || l->pending_commands >= MAX_PENDING_COMMANDS * l->refcount)
             continue;
         int64_t ping_ms = core->timing.ping_period_ms;
-        if (now->mono_ms - l->last_pong_ms > ping_ms && now->mono_ms - l->last_ping_ms > ping_ms / 2) {
+        if (now->mono_ms - l->last_pong_ms > ping_ms &&
+            now->mono_ms - l->last_ping_ms > ping_ms / 2) {
             static const char *const argv[] = {"PING"};
             core_act_send(out, l, CHANNEL_CMD, TAG_PING, 0, 1, argv);
             l->pending_commands++;
@@ -313,18 +314,7 @@ void monitor_tick(struct core *core, const struct core_time *now, struct core_ac
 
 static struct instance *instance_by_id(struct core *core, uint64_t id)
 {
-    for (size_t i = 0; i < core->master_count; i++) {
-        struct master *m = core->masters[i];
-        if (m->inst.id == id)
-            return &m->inst;
-        for (size_t j = 0; j < m->replica_count; j++)
-            if (m->replicas[j]->id == id)
-                return m->replicas[j];
-        for (size_t j = 0; j < m->sentinel_count; j++)
-            if (m->sentinels[j]->id == id)
-                return m->sentinels[j];
-    }
-    return NULL;
+    return core_instance_find(core, id);
 }
 
 /* A PING reply counts as the node being available when it is PONG or one of
