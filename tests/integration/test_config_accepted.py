@@ -79,7 +79,9 @@ def test_file_written_by_redis_sentinel_loads(module_constellation, master):
     myid = "0123456789abcdef0123456789abcdef01234567"
     peer_id = "89abcdef0123456789abcdef0123456789abcdef"
     replica_port, peer_port = harness.free_port(), harness.free_port()
-    s = c.sentinel(masters=[dict(port=master.port)], start=False)
+    # A master nobody runs: no hellos from the module's other sentinels,
+    # so every peer listed comes from the file.
+    s = c.sentinel(masters=[dict(port=harness.free_port())], start=False)
     s.lines = [
         # Server directives a sentinel accepts and ignores.
         "repl-diskless-sync-delay 5",
