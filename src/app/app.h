@@ -17,6 +17,7 @@ struct event;
 struct config;
 struct server;
 struct outlink_set;
+struct scripts;
 
 struct app {
     struct event_base *base;
@@ -24,6 +25,7 @@ struct app {
     struct config *cfg;
     struct server *server;
     struct outlink_set *links;
+    struct scripts *scripts;  /* notification / reconfig script runner */
     struct event *tick_timer;
     struct core_actions actions;
     struct core_time now;   /* read once per loop turn */

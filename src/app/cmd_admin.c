@@ -21,6 +21,7 @@
 #include "app/events.h"
 #include "app/config.h"
 #include "app/log.h"
+#include "app/scripts.h"
 #include "net/server.h"
 
 static int parse_ll(const char *s, long long *out)
@@ -450,7 +451,9 @@ void cmd_admin_pending_scripts(struct client *c, int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    reply_array(c, 0);
+    struct app *app = client_app(c);
+    app_clock_update(app);
+    scripts_reply_pending(app->scripts, c, app->now.mono_ms);
 }
 
 /* --- SENTINEL DEBUG ------------------------------------------------------------------ */

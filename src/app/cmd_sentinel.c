@@ -19,6 +19,7 @@
 #include "app/config.h"
 #include "app/events.h"
 #include "app/log.h"
+#include "app/scripts.h"
 #include "core/hello.h"
 #include "net/server.h"
 
@@ -509,8 +510,8 @@ char *cmd_sentinel_info_section(struct app *app)
     fprintf(f, "sentinel_tilt:%d\r\n", core->tilt);
     fprintf(f, "sentinel_tilt_since_seconds:%lld\r\n",
             core->tilt ? (long long)((app->now.mono_ms - core->tilt_start_ms) / 1000) : -1LL);
-    fprintf(f, "sentinel_running_scripts:0\r\n");
-    fprintf(f, "sentinel_scripts_queue_length:0\r\n");
+    fprintf(f, "sentinel_running_scripts:%zu\r\n", scripts_running(app->scripts));
+    fprintf(f, "sentinel_scripts_queue_length:%zu\r\n", scripts_count(app->scripts));
     fprintf(f, "sentinel_simulate_failure_flags:%u\r\n", core->simulate_failure);
     for (size_t i = 0; i < core->master_count; i++) {
         const struct master *m = core->masters[i];

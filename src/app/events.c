@@ -7,6 +7,7 @@
 #include "app/app.h"
 #include "app/events.h"
 #include "app/log.h"
+#include "app/scripts.h"
 #include "net/server.h"
 
 static struct events_entry history[EVENTS_HISTORY_MAX];
@@ -34,12 +35,18 @@ void events_emit(struct app *app, const struct core_action *a)
     /* Like Redis Sentinel, debug-level events are only logged. */
     if (a->level != LOG_DEBUG && app->server != NULL)
         server_publish(app->server, a->event_type, a->text, strlen(a->text));
+    /* The notification script gets the event type and the description as
+     * two arguments, as Redis Sentinel calls it. */
+    if (a->script != NULL) {
+        char *args[2] = {a->event_type, a->text};
+        scripts_queue(app->scripts, a->script, 2, args);
+    }
 }
 
 void events_reconfig_script(struct app *app, const struct core_action *a)
 {
-    (void)app;
-    (void)a;
+    if (a->script != NULL)
+        scripts_queue(app->scripts, a->script, a->argc, a->argv);
 }
 
 const struct events_entry *events_history(size_t i)

@@ -19,6 +19,7 @@
 #include "app/events.h"
 #include "app/http.h"
 #include "app/log.h"
+#include "app/scripts.h"
 #include "app/sdnotify.h"
 #include "app/version.h"
 #include "net/outlink.h"
@@ -137,6 +138,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     outlink_set_reconcile(app->links);
     struct core_event ev = {.type = CORE_EV_TICK};
     app_feed(app, &ev);
+    /* Ended scripts are reaped here, as Redis Sentinel does from its
+     * timer: no SIGCHLD handler, and at most one tick of delay. */
+    scripts_run(app->scripts, app->now.mono_ms, app->core->settings.script_max_exec_ms);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -254,6 +258,11 @@ static int app_start(struct app *app)
         fprintf(stderr, "Can't open the log file: %s\n", strerror(errno));
         return 1;
     }
+    app->scripts = scripts_new_for_app(app);
+    if (app->scripts == NULL) {
+        log_write(LOG_WARNING, "Out of memory creating the script runner");
+        return 1;
+    }
     if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0')
         write_pidfile(app->cfg->pidfile);
     log_write(LOG_WARNING, "sentineld %s starting, pid=%d", SENTINELD_VERSION, (int)getpid());
@@ -291,6 +300,7 @@ static void app_free(struct app *app)
     outlink_set_free(app->links);
     server_free(app->server);
     core_actions_free(&app->actions);
+    scripts_free(app->scripts);
     core_free(app->core);
     if (app->cfg != NULL) {
         if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0' && app->server != NULL)
