@@ -92,7 +92,7 @@ def test_peer_sentinels_discovered_through_hellos(setup):
 
 
 def test_sentinel_events_published(discovered):
-    first = discovered.sentinels[0]
+    # The collector subscribed to the first sentinel before the others ran.
     for o in discovered.sentinels[1:]:
         payload = "sentinel %s 127.0.0.1 %d @ mymaster 127.0.0.1 %d" % (
             o.myid(), o.port, discovered.master.port)
@@ -105,8 +105,9 @@ def test_discovery_events_logged(discovered):
     for s in discovered.sentinels:
         log = harness.tail(s.log_path, 100000)
         for r in discovered.replicas:
-            payload = "slave 127.0.0.1:%d 127.0.0.1 %d @ mymaster 127.0.0.1 %d" % (
-                r.port, r.port, discovered.master.port)
+            payload = ("slave 127.0.0.1:%d 127.0.0.1 %d @ mymaster "
+                       "127.0.0.1 %d" % (r.port, r.port,
+                                         discovered.master.port))
             assert "+slave " + payload in log, (
                 "no '+slave %s' in %s's log\n%s" % (payload, s.name,
                                                     s.describe()))
@@ -120,7 +121,7 @@ def test_discovery_events_logged(discovered):
                                                        s.describe()))
 
 
-# ---------------------------------------------------------------- SENTINEL MASTER(S)
+# ---------------------------------------------------------------- MASTER(S)
 
 def test_master_fields_in_redis_order(discovered):
     m = discovered.master
@@ -168,7 +169,7 @@ def test_master_unknown_name_is_an_error(discovered):
     assert reply == "ERR No such master with that name"
 
 
-# ---------------------------------------------------------------- REPLICAS / SLAVES
+# ---------------------------------------------------------------- REPLICAS
 
 def test_replica_fields_in_redis_order(discovered):
     m = discovered.master
@@ -279,7 +280,7 @@ def test_redis_py_sentinel_client_reads_and_writes(discovered):
         client.discover_master("nosuch")
 
 
-# ---------------------------------------------------------------- small commands
+# ---------------------------------------------------------------- others
 
 def test_get_master_addr_by_name(discovered):
     s = discovered.sentinels[0]
@@ -378,7 +379,7 @@ def test_ping_and_inline_ping(discovered):
         assert c.read_reply() == Status("PONG")
 
 
-# ---------------------------------------------------------------- toward Redis
+# ---------------------------------------------------------------- links
 
 def test_links_name_themselves(discovered):
     """Each sentinel has a command and a pub/sub link to every data node,
