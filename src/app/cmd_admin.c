@@ -102,8 +102,7 @@ void cmd_admin_monitor(struct client *c, int argc, char **argv)
         reply_error(c, "ERR Duplicate master name.");
         return;
     }
-    log_write(LOG_WARNING, "+monitor master %s %s %d quorum %d", m->inst.name,
-              m->inst.addr.host, m->inst.addr.port, m->quorum);
+    events_monitor(app, m);
     persist_and_reply(c);
 }
 

@@ -1,6 +1,7 @@
 /*
  * events.c - event fan-out (see events.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,4 +70,15 @@ void events_free(void)
         history[i].type = history[i].text = NULL;
     }
     history_count = history_next = 0;
+}
+
+void events_monitor(struct app *app, const struct master *m)
+{
+    char text[1024];
+    snprintf(text, sizeof(text), "master %s %s %d quorum %d", m->inst.name, m->inst.addr.host,
+             m->inst.addr.port, m->quorum);
+    struct core_action a = {.type = CORE_ACT_EVENT, .level = LOG_WARNING,
+                            .event_type = "+monitor", .text = text,
+                            .script = m->notification_script};
+    events_emit(app, &a);
 }

@@ -25,6 +25,10 @@ struct events_entry {
 /* Logs, publishes and records a CORE_ACT_EVENT action (borrowed). */
 void events_emit(struct app *app, const struct core_action *a);
 
+/* Emits +monitor for a master (log, pub/sub, notification script), as
+ * Redis Sentinel does at start-up and on SENTINEL MONITOR. */
+void events_monitor(struct app *app, const struct master *m);
+
 /* Runs (queues) the client-reconfig-script of a CORE_ACT_RECONFIG_SCRIPT. */
 void events_reconfig_script(struct app *app, const struct core_action *a);
 

@@ -278,11 +278,8 @@ static int app_start(struct app *app)
         return 1;
     }
     log_write(LOG_WARNING, "Sentinel ID is %s", app->core->myid);
-    for (size_t i = 0; i < app->core->master_count; i++) {
-        struct master *m = app->core->masters[i];
-        log_write(LOG_WARNING, "+monitor master %s %s %d quorum %d", m->inst.name,
-                  m->inst.addr.host, m->inst.addr.port, m->quorum);
-    }
+    for (size_t i = 0; i < app->core->master_count; i++)
+        events_monitor(app, app->core->masters[i]);
     /* HTTP port and systemd readiness: see http.h and sdnotify.h. */
     if (http_start(app, err, sizeof(err)) < 0) {
         log_write(LOG_WARNING, "%s", err);

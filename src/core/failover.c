@@ -63,7 +63,7 @@ static void send_replicaof(struct master *m, struct instance *inst, const char *
     l->pending_commands += 6;
 }
 
-static void reconfig_script(struct master *m, const char *role, const char *state,
+void failover_reconfig_script(struct master *m, const char *role, const char *state,
                             const struct addr *from, const struct addr *to,
                             struct core_actions *out)
 {
@@ -289,7 +289,6 @@ static void detect_end(const struct core_time *now, struct master *m, struct cor
         return;
     core_act_event(out, LOG_WARNING, "+failover-end", &m->inst, "%s", "");
     set_state(m, FAILOVER_UPDATE_CONFIG, now);
-    reconfig_script(m, "leader", "end", &m->inst.addr, &p->addr, out);
     if (!timeout)
         return;
     /* Best effort for replicas that never confirmed: point them anyway. */
@@ -419,7 +418,7 @@ static void promoted_confirmed(struct core *core, const struct core_time *now, s
     /* Tell peers now instead of at the next 2 s hello: they switch as
      * soon as they see the new config epoch. */
     core_master_hello_soon(m);
-    reconfig_script(m, "leader", "start", &m->inst.addr, &r->addr, out);
+    failover_reconfig_script(m, "leader", "start", &m->inst.addr, &r->addr, out);
     /* Repoint the others now rather than on the next tick. */
     state_reconf(now, m, out);
 }

@@ -84,6 +84,12 @@ int failover_tick(struct core *core, const struct core_time *now,
                    struct master *m, struct core_actions *out);
 void failover_on_info(struct core *core, const struct core_time *now,
                       struct instance *inst, struct core_actions *out);
+/* Queues client-reconfig-script with Redis's 7 arguments; Redis Sentinel
+ * only ever passes the state "start" (leader at promotion, observers when
+ * they switch). */
+void failover_reconfig_script(struct master *m, const char *role, const char *state,
+                              const struct addr *from, const struct addr *to,
+                              struct core_actions *out);
 void failover_switch_master(struct core *core, const struct core_time *now,
                             struct master *m, const char *host, int port,
                             struct core_actions *out);

@@ -529,6 +529,9 @@ void monitor_hello(struct core *core, const struct core_time *now, const char *p
         core_act_persist(out);
         if (h.master_port != m->inst.addr.port || strcmp(h.master_ip, m->inst.addr.host) != 0) {
             core_act_event(out, LOG_WARNING, "+config-update-from", s, "%s", "");
+            struct addr to = {.port = h.master_port};
+            snprintf(to.host, sizeof(to.host), "%s", h.master_ip);
+            failover_reconfig_script(m, "observer", "start", &m->inst.addr, &to, out);
             failover_switch_master(core, now, m, h.master_ip, h.master_port, out);
         }
     }
