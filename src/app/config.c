@@ -404,11 +404,8 @@ static const char *const config_ignored[] = {
     "slowlog-log-slower-than", "slowlog-max-len", "socket-mark-id", "stop-writes-on-bgsave-error",
     "stream-node-max-bytes", "stream-node-max-entries", "supervised", "syslog-enabled",
     "syslog-facility", "syslog-ident", "tcp-backlog", "tcp-keepalive", "timeout",
-    "tls-auth-clients", "tls-ca-cert-dir", "tls-ca-cert-file", "tls-cert-file", "tls-ciphers",
-    "tls-ciphersuites", "tls-client-cert-file", "tls-client-key-file", "tls-client-key-file-pass",
-    "tls-cluster", "tls-dh-params-file", "tls-key-file", "tls-key-file-pass", "tls-port",
-    "tls-prefer-server-ciphers", "tls-protocols", "tls-replication", "tls-session-cache-size",
-    "tls-session-cache-timeout", "tls-session-caching", "tracking-table-max-keys", "unixsocket",
+    "tls-cluster", "tls-session-cache-size", "tls-session-cache-timeout", "tls-session-caching",
+    "tracking-table-max-keys", "unixsocket",
     "unixsocketperm", "use-exit-on-panic", "user", "watchdog-period", "zset-max-listpack-entries",
     "zset-max-listpack-value", "zset-max-ziplist-entries", "zset-max-ziplist-value",
 };
@@ -486,6 +483,51 @@ static int config_do_address(struct config_parser *p, struct config_master *m, i
     if ((!announce || v[0] != '\0') && config_host(p, v) < 0)
         return -1;
     config_set_opt_str(announce ? &p->cfg->announce_ip : &p->cfg->http_bind, v);
+    return 0;
+}
+
+/* yes, no or optional, as redis-server takes them. */
+static int config_do_tls_auth_clients(struct config_parser *p, struct config_master *m, int argc,
+                                      char **argv)
+{
+    static const char *const names[] = {"yes", "no", "optional"};
+    static const enum config_tls_auth values[] = {CONFIG_TLS_AUTH_YES, CONFIG_TLS_AUTH_NO,
+                                                  CONFIG_TLS_AUTH_OPTIONAL};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(argv[1], names[i]) == 0) {
+            p->cfg->tls_auth_clients = values[i];
+            return 0;
+        }
+    }
+    return config_fail(p, "argument of 'tls-auth-clients' must be 'yes', 'no' or 'optional', "
+                          "not '%s'", argv[1]);
+}
+
+/* One quoted argument of space-separated protocol names; "" means the
+ * default (TLSv1.2 and TLSv1.3), as in Redis. */
+static int config_do_tls_protocols(struct config_parser *p, struct config_master *m, int argc,
+                                   char **argv)
+{
+    static const char *const names[] = {"TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"};
+    static const unsigned bits[] = {CONFIG_TLS_V1, CONFIG_TLS_V1_1, CONFIG_TLS_V1_2,
+                                    CONFIG_TLS_V1_3};
+    unsigned mask = 0;
+    char *copy = config_xstrdup(argv[1]), *save = NULL;
+    for (char *w = strtok_r(copy, " \t", &save); w != NULL; w = strtok_r(NULL, " \t", &save)) {
+        size_t i = 0;
+        while (i < sizeof(names) / sizeof(names[0]) && strcasecmp(w, names[i]) != 0)
+            i++;
+        if (i == sizeof(names) / sizeof(names[0])) {
+            config_fail(p, "invalid tls-protocols '%s' (a combination of TLSv1, TLSv1.1, "
+                           "TLSv1.2 and TLSv1.3)", w);
+            free(copy);
+            return -1;
+        }
+        mask |= bits[i];
+    }
+    free(copy);
+    config_set_opt_str(&p->cfg->tls_protocols, argv[1]);
+    p->cfg->tls_protocol_mask = mask;
     return 0;
 }
 
@@ -687,7 +729,8 @@ struct config_directive {
 
 /* The value of a plain directive is the word after its key. */
 static const struct config_directive config_directives[] = {
-    {"port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(port), 1, NULL},
+    /* 0 turns the plain-text port off, as in Redis (tls-port serves). */
+    {"port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(port), 0, NULL},
     {"bind", 2, -1, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_bind},
     {"protected-mode", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(protected_mode), 0, NULL},
     {"daemonize", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(daemonize), 0, NULL},
@@ -700,6 +743,24 @@ static const struct config_directive config_directives[] = {
     {"http-port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(http_port), 0, NULL},
     {"http-bind", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_address},
     {"include", 2, 2, 0, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_include},
+    {"tls-port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(tls_port), 0, NULL},
+    {"tls-cert-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_cert_file), 0, NULL},
+    {"tls-key-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_key_file), 0, NULL},
+    {"tls-key-file-pass", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_key_file_pass), 0, NULL},
+    {"tls-client-cert-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_client_cert_file), 0, NULL},
+    {"tls-client-key-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_client_key_file), 0, NULL},
+    {"tls-client-key-file-pass", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_client_key_file_pass), 0,
+     NULL},
+    {"tls-ca-cert-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_ca_cert_file), 0, NULL},
+    {"tls-ca-cert-dir", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_ca_cert_dir), 0, NULL},
+    {"tls-dh-params-file", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_dh_params_file), 0, NULL},
+    {"tls-auth-clients", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_tls_auth_clients},
+    {"tls-replication", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(tls_replication), 0, NULL},
+    {"tls-protocols", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_tls_protocols},
+    {"tls-ciphers", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_ciphers), 0, NULL},
+    {"tls-ciphersuites", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(tls_ciphersuites), 0, NULL},
+    {"tls-prefer-server-ciphers", 2, 2, 1, GLOBAL, CONFIG_YESNO, CFG(tls_prefer_server_ciphers), 0,
+     NULL},
     {"sentinel monitor", 6, 6, 3, CONFIG_MONITOR, CONFIG_CUSTOM, 0, 0, config_do_monitor},
     {"sentinel down-after-milliseconds", 4, 4, 3, MASTER, CONFIG_MS, MST(down_after_ms), 1, NULL},
     {"sentinel failover-timeout", 4, 4, 3, MASTER, CONFIG_MS, MST(failover_timeout_ms), 1, NULL},
@@ -967,6 +1028,7 @@ void config_defaults(struct config *cfg)
     cfg->dir = config_xstrdup(".");
     cfg->deny_scripts_reconfig = 1;
     cfg->script_max_exec_ms = DEFAULT_SCRIPT_MAX_EXEC_MS;
+    cfg->tls_auth_clients = CONFIG_TLS_AUTH_YES;
 }
 
 static void config_master_clear(struct config_master *m)
@@ -1008,6 +1070,18 @@ void config_clear(struct config *cfg)
     free(cfg->sentinel_user);
     free(cfg->sentinel_pass);
     free(cfg->http_bind);
+    free(cfg->tls_cert_file);
+    free(cfg->tls_key_file);
+    free(cfg->tls_key_file_pass);
+    free(cfg->tls_client_cert_file);
+    free(cfg->tls_client_key_file);
+    free(cfg->tls_client_key_file_pass);
+    free(cfg->tls_ca_cert_file);
+    free(cfg->tls_ca_cert_dir);
+    free(cfg->tls_dh_params_file);
+    free(cfg->tls_protocols);
+    free(cfg->tls_ciphers);
+    free(cfg->tls_ciphersuites);
     free(cfg->myid);
     for (size_t i = 0; i < cfg->master_count; i++)
         config_master_clear(&cfg->masters[i]);
@@ -1201,7 +1275,9 @@ static void config_apply_settings(const struct config *cfg, struct core *core)
     free(s->sentinel_pass);
     s->announce_ip = config_dup_or_null(cfg->announce_ip);
     s->announce_port = cfg->announce_port;
-    s->port = cfg->port;
+    /* With tls-replication, peers reach us on the TLS port, so that is the
+     * port our hellos announce, as Redis Sentinel does. */
+    s->port = cfg->tls_replication && cfg->tls_port != 0 ? cfg->tls_port : cfg->port;
     s->announce_hostnames = cfg->announce_hostnames;
     s->sentinel_user = config_dup_or_null(cfg->sentinel_user);
     s->sentinel_pass = config_dup_or_null(cfg->sentinel_pass);

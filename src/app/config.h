@@ -20,6 +20,22 @@ enum log_format {
     LOG_FORMAT_JSON,
 };
 
+/* tls-auth-clients: whether a client of the TLS port must show a
+ * certificate signed by the configured CA. */
+enum config_tls_auth {
+    CONFIG_TLS_AUTH_YES,
+    CONFIG_TLS_AUTH_NO,
+    CONFIG_TLS_AUTH_OPTIONAL,
+};
+
+/* The words tls-protocols accepts, as bits of tls_protocol_mask. */
+enum config_tls_protocol {
+    CONFIG_TLS_V1 = 1 << 0,
+    CONFIG_TLS_V1_1 = 1 << 1,
+    CONFIG_TLS_V1_2 = 1 << 2,
+    CONFIG_TLS_V1_3 = 1 << 3,
+};
+
 struct config_known {
     char *host;
     int port;
@@ -55,7 +71,7 @@ struct config_master {
 
 struct config {
     char *path;             /* absolute path of the config file */
-    int port;
+    int port;               /* 0: no plain-text listener (tls-port only) */
     char **binds;
     size_t bind_count;
     int protected_mode;
@@ -76,6 +92,25 @@ struct config {
     int64_t script_max_exec_ms;
     int http_port;
     char *http_bind;
+    /* TLS, as redis-server names it; net/tls.c builds the contexts.
+     * Strings are NULL when unset. */
+    int tls_port;           /* 0: no TLS listener */
+    char *tls_cert_file;
+    char *tls_key_file;
+    char *tls_key_file_pass;
+    char *tls_client_cert_file; /* outbound links; else tls-cert-file */
+    char *tls_client_key_file;
+    char *tls_client_key_file_pass;
+    char *tls_ca_cert_file;
+    char *tls_ca_cert_dir;
+    char *tls_dh_params_file;
+    enum config_tls_auth tls_auth_clients;
+    int tls_replication;    /* TLS toward Redis nodes and peer sentinels */
+    char *tls_protocols;    /* as written, for the rewrite */
+    unsigned tls_protocol_mask; /* config_tls_protocol bits; 0: unset */
+    char *tls_ciphers;
+    char *tls_ciphersuites;
+    int tls_prefer_server_ciphers;
     char *myid;             /* may be NULL: a new one is generated */
     uint64_t current_epoch;
     struct config_master *masters;

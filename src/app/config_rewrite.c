@@ -365,6 +365,37 @@ static void rewrite_generic(struct rewrite *r, const struct config *cfg)
     rewrite_optional(r, "http-bind", cfg->http_bind);
 }
 
+/* A TLS string setting.  Unset, it is written as "" where the file
+ * already has the line (the file keeps its shape) and nowhere else. */
+static void rewrite_tls_string(struct rewrite *r, const char *name, const char *v)
+{
+    rewrite_setting(r, name, v != NULL ? v : "", v != NULL && v[0] != '\0');
+}
+
+static void rewrite_tls(struct rewrite *r, const struct config *cfg)
+{
+    static const char *const auth[] = {"yes", "no", "optional"};
+    rewrite_number(r, "tls-port", cfg->tls_port, 0);
+    rewrite_tls_string(r, "tls-cert-file", cfg->tls_cert_file);
+    rewrite_tls_string(r, "tls-key-file", cfg->tls_key_file);
+    rewrite_tls_string(r, "tls-key-file-pass", cfg->tls_key_file_pass);
+    rewrite_tls_string(r, "tls-client-cert-file", cfg->tls_client_cert_file);
+    rewrite_tls_string(r, "tls-client-key-file", cfg->tls_client_key_file);
+    rewrite_tls_string(r, "tls-client-key-file-pass", cfg->tls_client_key_file_pass);
+    rewrite_tls_string(r, "tls-ca-cert-file", cfg->tls_ca_cert_file);
+    rewrite_tls_string(r, "tls-ca-cert-dir", cfg->tls_ca_cert_dir);
+    rewrite_tls_string(r, "tls-dh-params-file", cfg->tls_dh_params_file);
+    unsigned a = (unsigned)cfg->tls_auth_clients;
+    if (a > CONFIG_TLS_AUTH_OPTIONAL)
+        a = CONFIG_TLS_AUTH_YES;
+    rewrite_setting(r, "tls-auth-clients", auth[a], a != CONFIG_TLS_AUTH_YES);
+    rewrite_yesno(r, "tls-replication", cfg->tls_replication, 0);
+    rewrite_tls_string(r, "tls-protocols", cfg->tls_protocols);
+    rewrite_tls_string(r, "tls-ciphers", cfg->tls_ciphers);
+    rewrite_tls_string(r, "tls-ciphersuites", cfg->tls_ciphersuites);
+    rewrite_yesno(r, "tls-prefer-server-ciphers", cfg->tls_prefer_server_ciphers, 0);
+}
+
 static void rewrite_globals(struct rewrite *r, const struct config *cfg, const struct core *core)
 {
     if (core->myid[0] != '\0') {
@@ -480,6 +511,7 @@ static void rewrite_collect(struct rewrite *r, const struct config *cfg, const s
 {
     char num[24];
     rewrite_generic(r, cfg);
+    rewrite_tls(r, cfg);
     rewrite_globals(r, cfg, core);
     for (size_t i = 0; i < core->master_count; i++)
         rewrite_master(r, core->masters[i]);

@@ -288,7 +288,7 @@ static const struct bad_case BAD[] = {
     {"port 1 2", "wrong number of arguments for 'port'"},
     {"port abc", "invalid port 'abc'"},
     {"port 70000", "invalid port '70000'"},
-    {"port 0", "invalid port '0'"},
+    {"tls-port 70000", "invalid port '70000'"},
     {"port -1", "invalid port '-1'"},
     {"appendonly", "wrong number of arguments for 'appendonly'"},
     {"protected-mode maybe", "argument of 'protected-mode' must be 'yes' or 'no', not 'maybe'"},
