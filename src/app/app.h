@@ -17,6 +17,7 @@ struct event;
 struct config;
 struct server;
 struct outlink_set;
+struct ssl_ctx_st; /* OpenSSL's SSL_CTX, see net/tls.h */
 struct scripts;
 
 struct app {
@@ -25,6 +26,8 @@ struct app {
     struct config *cfg;
     struct server *server;
     struct outlink_set *links;
+    struct ssl_ctx_st *tls_server_ctx; /* tls-port clients; NULL: no TLS port */
+    struct ssl_ctx_st *tls_client_ctx; /* outbound links; NULL: plain text */
     struct scripts *scripts;  /* notification / reconfig script runner */
     struct event *tick_timer;
     struct core_actions actions;

@@ -24,6 +24,7 @@
 #include "app/version.h"
 #include "net/outlink.h"
 #include "net/server.h"
+#include "net/tls.h"
 
 #define TICK_MS 100
 
@@ -245,6 +246,37 @@ static int app_load(struct app *app, int argc, char **argv)
     return -1;
 }
 
+/* Builds the TLS contexts, then the plain and TLS listeners.  Runs after
+ * the chdir into dir, so relative certificate paths mean what they mean
+ * to redis-server.  Returns 0, or -1 after logging why. */
+static int app_listen(struct app *app)
+{
+    char err[512];
+    const struct config *cfg = app->cfg;
+    const char *const *binds = (const char *const *)cfg->binds;
+    if (cfg->port == 0 && cfg->tls_port == 0) {
+        log_write(LOG_WARNING, "Configured to not listen anywhere, exiting.");
+        return -1;
+    }
+    if ((cfg->tls_port != 0 &&
+         (app->tls_server_ctx = tls_server_ctx_new(cfg, err, sizeof(err))) == NULL) ||
+        (cfg->tls_replication &&
+         (app->tls_client_ctx = tls_client_ctx_new(cfg, err, sizeof(err))) == NULL)) {
+        log_write(LOG_WARNING, "Failed to configure TLS: %s", err);
+        return -1;
+    }
+    app->server = server_new(app->base, app, binds, cfg->bind_count,
+                             cfg->port != 0 ? cfg->port : SERVER_PORT_NONE, err, sizeof(err));
+    if (app->server == NULL ||
+        (cfg->tls_port != 0 && server_listen_tls(app->server, binds, cfg->bind_count,
+                                                 cfg->tls_port, app->tls_server_ctx, err,
+                                                 sizeof(err)) < 0)) {
+        log_write(LOG_WARNING, "%s", err);
+        return -1;
+    }
+    return 0;
+}
+
 static int app_start(struct app *app)
 {
     char err[512];
@@ -266,12 +298,8 @@ static int app_start(struct app *app)
     if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0')
         write_pidfile(app->cfg->pidfile);
     log_write(LOG_WARNING, "sentineld %s starting, pid=%d", SENTINELD_VERSION, (int)getpid());
-    app->server = server_new(app->base, app, (const char *const *)app->cfg->binds,
-                             app->cfg->bind_count, app->cfg->port, err, sizeof(err));
-    if (app->server == NULL) {
-        log_write(LOG_WARNING, "%s", err);
+    if (app_listen(app) < 0)
         return 1;
-    }
     if (app_persist(app, err, sizeof(err)) < 0) {
         log_write(LOG_WARNING, "Sentinel config file %s is not writable: %s. Exiting...",
                   app->cfg->path, err);
@@ -296,6 +324,8 @@ static void app_free(struct app *app)
     http_stop();
     outlink_set_free(app->links);
     server_free(app->server);
+    tls_ctx_free(app->tls_server_ctx);
+    tls_ctx_free(app->tls_client_ctx);
     core_actions_free(&app->actions);
     scripts_free(app->scripts);
     core_free(app->core);

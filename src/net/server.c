@@ -27,6 +27,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 
@@ -35,6 +37,7 @@
 #include "app/config.h"
 #include "app/log.h"
 #include "net/resp.h"
+#include "net/tls.h"
 
 /* Bytes read from a socket at a time (Redis reads 16 KiB). */
 #define SERVER_READ_CHUNK_BYTES (16 * 1024)
@@ -83,8 +86,9 @@ struct client {
     uint64_t id;
     int fd;
     unsigned flags;
-    struct event *read_ev;
+    struct event *read_ev;     /* plain clients */
     struct event *write_ev;
+    struct bufferevent *bev;   /* TLS clients: all I/O goes through it */
     struct resp_reader reader;
     struct server_buf out;
     struct server_buf pushes;  /* messages published while executing */
@@ -104,6 +108,7 @@ struct client {
 struct server_listener {
     struct evconnlistener *lev;
     int port;
+    int tls;
 };
 
 struct server {
@@ -111,6 +116,7 @@ struct server {
     struct app *app;
     struct server_listener *listeners;
     size_t listener_count;
+    struct ssl_ctx_st *tls_ctx;    /* borrowed; set with the TLS listeners */
     struct event *accept_pause_ev;
     struct client *head, *tail;
     size_t client_count;
@@ -128,6 +134,21 @@ struct server {
 };
 
 static void client_write(struct client *c);
+
+/* Bytes a TLS client's bufferevent still holds for the socket. */
+static size_t client_tls_pending(const struct client *c)
+{
+    return c->bev ? evbuffer_get_length(bufferevent_get_output(c->bev)) : 0;
+}
+
+/* No more requests are read from c. */
+static void client_stop_reading(struct client *c)
+{
+    if (c->bev)
+        bufferevent_disable(c->bev, EV_READ);
+    else
+        event_del(c->read_ev);
+}
 
 /* Clients' times come from the app's clock, which main reads once per
  * loop turn. */
@@ -194,8 +215,12 @@ static void client_close_async(struct client *c)
     if (c->flags & CLIENT_CLOSE_ASAP)
         return;
     c->flags |= CLIENT_CLOSE_ASAP;
-    event_del(c->read_ev);
-    event_del(c->write_ev);
+    if (c->bev) {
+        bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    } else {
+        event_del(c->read_ev);
+        event_del(c->write_ev);
+    }
     server_buf_free(&c->out);
     server_buf_free(&c->pushes);
     c->close_next = c->server->close_queue;
@@ -211,8 +236,8 @@ static void client_append_to(struct client *c, struct server_buf *b,
 {
     if (c->flags & CLIENT_CLOSE_ASAP)
         return;
-    if (server_buf_pending(&c->out) + server_buf_pending(&c->pushes) + len >
-        client_output_limit(c)) {
+    if (server_buf_pending(&c->out) + server_buf_pending(&c->pushes) +
+        client_tls_pending(c) + len > client_output_limit(c)) {
         /* Redis's wording, which log watchers look for. */
         log_write(LOG_WARNING, "Client id=%llu addr=%s scheduled to be "
                   "closed ASAP for overcoming of output buffer limits.",
@@ -263,6 +288,26 @@ static void client_append_bulk(struct client *c, struct server_buf *b,
     client_append_to(c, b, "\r\n", 2);
 }
 
+/* Hands c's pending replies to its TLS bufferevent, which writes them as
+ * the handshake and the socket allow.  Returns 1 when client_write must
+ * stop there: c was closed, or c closes after this reply and the
+ * bufferevent has not drained yet (its write callback comes back). */
+static int client_tls_flush(struct client *c)
+{
+    struct server_buf *b = &c->out;
+    size_t n = server_buf_pending(b);
+
+    if (n > 0) {
+        if (bufferevent_write(c->bev, b->data + b->sent, n) < 0) {
+            client_close_async(c);
+            return 1;
+        }
+        b->sent += n;
+        c->server->net_output_bytes += (uint64_t)n;
+    }
+    return (c->flags & CLIENT_CLOSE_AFTER_REPLY) && client_tls_pending(c) > 0;
+}
+
 /* Writes what is pending.  Arms the write event when the socket is full;
  * closes the client on a write error or once a close-after-reply client
  * is drained. */
@@ -271,6 +316,8 @@ static void client_write(struct client *c)
     struct server_buf *b = &c->out;
 
     if (c->flags & CLIENT_CLOSE_ASAP)
+        return;
+    if (c->bev && client_tls_flush(c))
         return;
     while (server_buf_pending(b) > 0) {
         ssize_t n = write(c->fd, b->data + b->sent, server_buf_pending(b));
@@ -334,9 +381,13 @@ static void client_free(struct client *c)
     else
         server->tail = c->prev;
     server->client_count--;
-    event_free(c->read_ev);
-    event_free(c->write_ev);
-    close(c->fd);
+    if (c->bev) {
+        bufferevent_free(c->bev);   /* closes fd and frees the SSL */
+    } else {
+        event_free(c->read_ev);
+        event_free(c->write_ev);
+        close(c->fd);
+    }
     resp_reader_clear(&c->reader);
     server_buf_free(&c->out);
     server_buf_free(&c->pushes);
@@ -383,16 +434,26 @@ static void server_format_addr(const struct sockaddr_storage *ss, char *out,
 }
 
 static void client_on_readable(evutil_socket_t fd, short what, void *arg);
+static void client_on_tls_read(struct bufferevent *bev, void *arg);
+static void client_on_tls_write(struct bufferevent *bev, void *arg);
+static void client_on_tls_event(struct bufferevent *bev, short what,
+                                void *arg);
 
-static struct client *client_new(struct server *server, int fd,
-                                 const struct sockaddr *peer, int peer_len)
+/* Sets up c's I/O on fd: read and write events for a plain client, a TLS
+ * bufferevent doing the server handshake when tls_ctx is set.  Returns 0,
+ * or -1 with nothing allocated and fd still the caller's. */
+static int client_io_init(struct client *c, struct server *server, int fd,
+                          struct ssl_ctx_st *tls_ctx)
 {
-    struct client *c = calloc(1, sizeof(*c));
-    struct sockaddr_storage ss;
-    socklen_t sslen = sizeof(ss);
-
-    if (!c)
-        return NULL;
+    if (tls_ctx) {
+        c->bev = tls_bufferevent_accept_new(server->base, tls_ctx, fd);
+        if (!c->bev)
+            return -1;
+        bufferevent_setcb(c->bev, client_on_tls_read, client_on_tls_write,
+                          client_on_tls_event, c);
+        bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+        return 0;
+    }
     c->read_ev = event_new(server->base, fd, EV_READ | EV_PERSIST,
                            client_on_readable, c);
     c->write_ev = event_new(server->base, fd, EV_WRITE | EV_PERSIST,
@@ -402,6 +463,22 @@ static struct client *client_new(struct server *server, int fd,
             event_free(c->read_ev);
         if (c->write_ev)
             event_free(c->write_ev);
+        return -1;
+    }
+    return 0;
+}
+
+static struct client *client_new(struct server *server, int fd,
+                                 const struct sockaddr *peer, int peer_len,
+                                 struct ssl_ctx_st *tls_ctx)
+{
+    struct client *c = calloc(1, sizeof(*c));
+    struct sockaddr_storage ss;
+    socklen_t sslen = sizeof(ss);
+
+    if (!c)
+        return NULL;
+    if (client_io_init(c, server, fd, tls_ctx) < 0) {
         free(c);
         return NULL;
     }
@@ -489,10 +566,32 @@ static void client_execute(struct client *c)
  * parsed (usually nothing), so idle clients cost little memory. */
 static char server_read_buf[SERVER_READ_CHUNK_BYTES];
 
+/* Takes n request bytes just read into server_read_buf: parses and runs
+ * the complete requests, then writes the replies. */
+static void client_on_input(struct client *c, size_t n)
+{
+    struct server *server = c->server;
+
+    server->net_input_bytes += (uint64_t)n;
+    if (server->app)
+        app_clock_update(server->app);
+    c->last_interaction_ms = server_now_ms(server);
+    if (resp_reader_feed(&c->reader, server_read_buf, n) < 0) {
+        log_write(LOG_WARNING, "Closing client id=%llu addr=%s that reached "
+                  "max query buffer length", (unsigned long long)c->id,
+                  c->addr);
+        client_close_async(c);
+        return;
+    }
+    client_execute(c);
+    if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
+        client_stop_reading(c);
+    client_write(c);
+}
+
 static void client_on_readable(evutil_socket_t fd, short what, void *arg)
 {
     struct client *c = arg;
-    struct server *server = c->server;
     ssize_t n;
 
     (void)what;
@@ -503,21 +602,44 @@ static void client_on_readable(evutil_socket_t fd, short what, void *arg)
         client_close_async(c);
         return;
     }
-    server->net_input_bytes += (uint64_t)n;
-    if (server->app)
-        app_clock_update(server->app);
-    c->last_interaction_ms = server_now_ms(server);
-    if (resp_reader_feed(&c->reader, server_read_buf, (size_t)n) < 0) {
-        log_write(LOG_WARNING, "Closing client id=%llu addr=%s that reached "
-                  "max query buffer length", (unsigned long long)c->id,
-                  c->addr);
-        client_close_async(c);
+    client_on_input(c, (size_t)n);
+}
+
+/* TLS clients: the bufferevent has decrypted some request bytes. */
+static void client_on_tls_read(struct bufferevent *bev, void *arg)
+{
+    struct client *c = arg;
+    struct evbuffer *in = bufferevent_get_input(bev);
+    int n;
+
+    while (!client_closing(c) &&
+           (n = evbuffer_remove(in, server_read_buf,
+                                sizeof(server_read_buf))) > 0)
+        client_on_input(c, (size_t)n);
+}
+
+/* TLS clients: the bufferevent's output has drained. */
+static void client_on_tls_write(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    client_write(arg);
+}
+
+/* TLS clients: the handshake failed (a plain-text client on the TLS port,
+ * a missing or untrusted certificate) or the connection ended.  The
+ * daemon goes on serving everyone else. */
+static void client_on_tls_event(struct bufferevent *bev, short what,
+                                void *arg)
+{
+    struct client *c = arg;
+    char why[256];
+
+    if (!(what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)))
         return;
-    }
-    client_execute(c);
-    if (c->flags & CLIENT_CLOSE_AFTER_REPLY)
-        event_del(c->read_ev);
-    client_write(c);
+    if (tls_error_text(bev, what, why, sizeof(why)))
+        log_write(LOG_VERBOSE, "Closing TLS client id=%llu addr=%s: %s",
+                  (unsigned long long)c->id, c->addr, why);
+    client_close_async(c);
 }
 
 /* --- accepting ------------------------------------------------------------------- */
@@ -584,29 +706,64 @@ static void server_tune_socket(int fd)
     setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
 }
 
-static void server_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
-                             struct sockaddr *sa, int salen, void *arg)
+/* Takes one accepted connection; tls_ctx is set for the TLS port.  A
+ * refused TLS client gets its refusal through TLS, after the handshake,
+ * as a plain client gets it on the raw socket. */
+static void server_accept(struct server *server, evutil_socket_t fd,
+                          struct sockaddr *sa, int salen,
+                          struct ssl_ctx_st *tls_ctx)
 {
     static const char full_msg[] = "-ERR max number of clients reached\r\n";
-    struct server *server = arg;
+    const char *refusal = NULL;
+    size_t refusal_len = 0;
+    struct client *c;
 
-    (void)lev;
     if (server->client_count >= SERVER_MAX_CLIENTS) {
         server->rejected_connections++;
-        server_refuse(fd, full_msg, sizeof(full_msg) - 1);
-        return;
+        refusal = full_msg;
+        refusal_len = sizeof(full_msg) - 1;
+    } else {
+        server->total_connections++;
+        if (server_protected_refuses(server, sa)) {
+            refusal = server_denied_msg;
+            refusal_len = sizeof(server_denied_msg) - 1;
+        }
     }
-    server->total_connections++;
-    if (server_protected_refuses(server, sa)) {
-        server_refuse(fd, server_denied_msg, sizeof(server_denied_msg) - 1);
+    if (refusal && !tls_ctx) {
+        server_refuse(fd, refusal, refusal_len);
         return;
     }
     server_tune_socket(fd);
-    if (!client_new(server, fd, sa, salen)) {
+    c = client_new(server, fd, sa, salen, tls_ctx);
+    if (!c) {
         log_write(LOG_WARNING, "Error registering fd event for the new "
                   "client: out of memory");
         close(fd);
+        return;
     }
+    if (refusal) {
+        client_append(c, refusal, refusal_len);
+        client_close_after_reply(c);
+        client_stop_reading(c);
+        client_write(c);
+    }
+}
+
+static void server_on_accept(struct evconnlistener *lev, evutil_socket_t fd,
+                             struct sockaddr *sa, int salen, void *arg)
+{
+    (void)lev;
+    server_accept(arg, fd, sa, salen, NULL);
+}
+
+static void server_on_accept_tls(struct evconnlistener *lev,
+                                 evutil_socket_t fd, struct sockaddr *sa,
+                                 int salen, void *arg)
+{
+    struct server *server = arg;
+
+    (void)lev;
+    server_accept(server, fd, sa, salen, server->tls_ctx);
 }
 
 static void server_on_accept_resume(evutil_socket_t fd, short what,
@@ -699,10 +856,10 @@ static int server_local_port(int fd)
 }
 
 /* Listens on bind (Redis's syntax: "*" all IPv4, "::*" all IPv6, a
- * leading "-" when failing to bind is not an error).  Returns 0, or -1
- * with err set. */
+ * leading "-" when failing to bind is not an error), speaking TLS when
+ * tls is set.  Returns 0, or -1 with err set. */
 static int server_listen(struct server *server, const char *bind, int port,
-                         char *err, size_t errlen)
+                         int tls, char *err, size_t errlen)
 {
     const char *host = bind;
     int optional = 0, fd;
@@ -720,13 +877,15 @@ static int server_listen(struct server *server, const char *bind, int port,
     if (fd < 0) {
         if (optional)
             return 0;
-        snprintf(err, errlen, "Could not create server TCP listening socket "
-                 "%s:%d: %s", host, port, why);
+        snprintf(err, errlen, "Could not create server %s listening socket "
+                 "%s:%d: %s", tls ? "TLS" : "TCP", host, port, why);
         return -1;
     }
     grown = realloc(server->listeners,
                     (server->listener_count + 1) * sizeof(*grown));
-    lev = grown ? evconnlistener_new(server->base, server_on_accept, server,
+    lev = grown ? evconnlistener_new(server->base,
+                                     tls ? server_on_accept_tls
+                                         : server_on_accept, server,
                                      LEV_OPT_CLOSE_ON_FREE |
                                      LEV_OPT_CLOSE_ON_EXEC, 0, fd)
                 : NULL;
@@ -734,23 +893,56 @@ static int server_listen(struct server *server, const char *bind, int port,
         server->listeners = grown;
     if (!lev) {
         close(fd);
-        snprintf(err, errlen, "Could not create server TCP listening socket "
-                 "%s:%d: out of memory", host, port);
+        snprintf(err, errlen, "Could not create server %s listening socket "
+                 "%s:%d: out of memory", tls ? "TLS" : "TCP", host, port);
         return -1;
     }
     evconnlistener_set_error_cb(lev, server_on_accept_error);
     server->listeners[server->listener_count].lev = lev;
     server->listeners[server->listener_count].port = server_local_port(fd);
+    server->listeners[server->listener_count].tls = tls;
     server->listener_count++;
     return 0;
+}
+
+/* Listens on port at every address of binds (none: Redis's default, every
+ * IPv4 address and IPv6 if available).  Returns 0, or -1 with err set;
+ * fails too when not one address could be bound. */
+static int server_listen_all(struct server *server, const char *const *binds,
+                             size_t bind_count, int port, int tls, char *err,
+                             size_t errlen)
+{
+    static const char *const default_binds[] = {"*", "-::*"};
+    size_t before = server->listener_count;
+
+    if (bind_count == 0) {
+        binds = default_binds;
+        bind_count = 2;
+    }
+    for (size_t i = 0; i < bind_count; i++) {
+        if (server_listen(server, binds[i], port, tls, err, errlen) < 0)
+            return -1;
+    }
+    if (server->listener_count == before) {
+        snprintf(err, errlen, "Failed listening on port %d (%s), aborting.",
+                 port, tls ? "TLS" : "TCP");
+        return -1;
+    }
+    return 0;
+}
+
+int server_listen_tls(struct server *server, const char *const *binds,
+                      size_t bind_count, int port, struct ssl_ctx_st *tls_ctx,
+                      char *err, size_t errlen)
+{
+    server->tls_ctx = tls_ctx;
+    return server_listen_all(server, binds, bind_count, port, 1, err, errlen);
 }
 
 struct server *server_new(struct event_base *base, struct app *app,
                           const char *const *binds, size_t bind_count,
                           int port, char *err, size_t errlen)
 {
-    /* Redis's default bind: every IPv4 address, and IPv6 if available. */
-    static const char *const default_binds[] = {"*", "-::*"};
     struct server *server = calloc(1, sizeof(*server));
 
     if (!server) {
@@ -767,19 +959,9 @@ struct server *server_new(struct event_base *base, struct app *app,
         server_free(server);
         return NULL;
     }
-    if (bind_count == 0) {
-        binds = default_binds;
-        bind_count = 2;
-    }
-    for (size_t i = 0; i < bind_count; i++) {
-        if (server_listen(server, binds[i], port, err, errlen) < 0) {
-            server_free(server);
-            return NULL;
-        }
-    }
-    if (server->listener_count == 0) {
-        snprintf(err, errlen, "Failed listening on port %d (TCP), aborting.",
-                 port);
+    if (port != SERVER_PORT_NONE &&
+        server_listen_all(server, binds, bind_count, port, 0, err,
+                          errlen) < 0) {
         server_free(server);
         return NULL;
     }
@@ -1197,6 +1379,15 @@ int server_port(const struct server *server)
     return server->listener_count ? server->listeners[0].port : 0;
 }
 
+int server_tls_port(const struct server *server)
+{
+    for (size_t i = 0; i < server->listener_count; i++) {
+        if (server->listeners[i].tls)
+            return server->listeners[i].port;
+    }
+    return 0;
+}
+
 struct app *client_app(const struct client *c)
 {
     return c->server->app;
@@ -1305,7 +1496,7 @@ void client_info_get(const struct client *c, struct client_info *info)
     info->query_bytes = resp_reader_pending(&c->reader);
     info->query_free_bytes = resp_reader_capacity(&c->reader) - c->reader.len;
     info->query_alloc_bytes = resp_reader_capacity(&c->reader);
-    info->output_bytes = server_buf_pending(&c->out);
+    info->output_bytes = server_buf_pending(&c->out) + client_tls_pending(c);
     info->output_alloc_bytes = c->out.cap + c->pushes.cap;
     info->total_alloc_bytes = sizeof(*c) + resp_reader_capacity(&c->reader) +
                               info->output_alloc_bytes;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct ssl_ctx_st;
 struct app;
 struct server;
 struct client;
@@ -27,6 +28,10 @@ struct client;
 #define SERVER_MAX_PUBSUB_OUTPUT_BYTES (32 * 1024 * 1024)
 #define SERVER_MAX_CLIENTS 10000
 
+/* A port for server_new that binds no plain-text listener (`port 0` in
+ * the config: clients come through the TLS port only). */
+#define SERVER_PORT_NONE (-1)
+
 /* Creates the server and binds every address in binds (count may be 0:
  * all interfaces, both IPv4 and IPv6 where available) on port.  app is
  * borrowed and handed to command handlers.  Returns NULL with err filled
@@ -34,6 +39,16 @@ struct client;
 struct server *server_new(struct event_base *base, struct app *app,
                           const char *const *binds, size_t bind_count,
                           int port, char *err, size_t errlen);
+
+/* Adds TLS listeners on port at the same kind of addresses as server_new.
+ * Their clients handshake with tls_ctx (an SSL_CTX from net/tls.h,
+ * borrowed: it must outlive the server); a client that fails the
+ * handshake is logged at verbose level and dropped.  Call at most once.
+ * Returns 0, or -1 with err set ("Could not create server TLS listening
+ * socket ..."); the server stays usable either way. */
+int server_listen_tls(struct server *server, const char *const *binds,
+                      size_t bind_count, int port, struct ssl_ctx_st *tls_ctx,
+                      char *err, size_t errlen);
 
 /* Closes every client and listener and frees the server; NULL is a no-op. */
 void server_free(struct server *server);
@@ -59,6 +74,9 @@ uint64_t server_total_error_replies(const struct server *server);
 /* The port the first listener is bound to (useful when created with port
  * 0, which binds an ephemeral port: tests do that). */
 int server_port(const struct server *server);
+
+/* The port of the first TLS listener, or 0 when there is none. */
+int server_tls_port(const struct server *server);
 
 /* Redis's glob matching for PSUBSCRIBE patterns: * ? [abc] [^a-z] and \
  * escapes, binary safe, case-sensitive.  Returns 1 on a match, else 0. */
