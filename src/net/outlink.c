@@ -18,8 +18,10 @@
 #include <hiredis/hiredis.h>
 
 #include "app/app.h"
+#include "app/log.h"
 #include "core/hello.h"
 #include "net/outlink.h"
+#include "net/tls.h"
 
 /* What a queued command's reply is for. */
 struct pending {
@@ -356,8 +358,18 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         feed(c->owner->set, &ev);
         return;
     }
-    if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT))
+    if (what & (BEV_EVENT_ERROR | BEV_EVENT_EOF | BEV_EVENT_TIMEOUT)) {
+        struct outlink_set *set = c->owner->set;
+        const struct link *l = core_link_find(set->app->core, c->owner->id);
+        char why[256];
+        /* A refused TLS handshake (untrusted certificate, a peer that does
+         * not speak TLS) would look like any lost link otherwise. */
+        if (set->app->tls_client_ctx != NULL && c->state == CONN_CONNECTING && l != NULL &&
+            tls_error_text(bev, what, why, sizeof(why)))
+            log_write(LOG_VERBOSE, "TLS handshake with %s:%d failed: %s", l->addr.host,
+                      l->addr.port, why);
         conn_failed(c);
+    }
 }
 
 /* Resolves host (numeric addresses without a lookup) into ss. */
@@ -386,14 +398,19 @@ static void conn_open(struct conn *c, const struct link *l)
         conn_failed(c);
         return;
     }
-    c->bev = bufferevent_socket_new(set->base, -1, BEV_OPT_CLOSE_ON_FREE);
+    /* tls-replication: Redis nodes and peer sentinels alike are reached
+     * over TLS, as Redis Sentinel does. */
+    struct ssl_ctx_st *tls = set->app->tls_client_ctx;
+    c->bev = tls != NULL ? tls_bufferevent_connect_new(set->base, tls, l->addr.host)
+                         : bufferevent_socket_new(set->base, -1, BEV_OPT_CLOSE_ON_FREE);
     c->reader = redisReaderCreate();
     if (c->bev == NULL || c->reader == NULL)
         abort();
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
     struct timeval tv = {OUTLINK_CONNECT_TIMEOUT_MS / 1000,
                          (OUTLINK_CONNECT_TIMEOUT_MS % 1000) * 1000};
-    bufferevent_set_timeouts(c->bev, NULL, &tv);
+    /* The TLS handshake also waits on reads; it has the same deadline. */
+    bufferevent_set_timeouts(c->bev, tls != NULL ? &tv : NULL, &tv);
     c->state = CONN_CONNECTING;
     if (bufferevent_socket_connect(c->bev, (struct sockaddr *)&ss, (int)sl) < 0) {
         conn_failed(c);
