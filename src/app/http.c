@@ -32,6 +32,7 @@
 #include "app/events.h"
 #include "app/http.h"
 #include "app/log.h"
+#include "app/scripts.h"
 #include "app/status.h"
 #include "app/version.h"
 #include "net/server.h"
@@ -320,6 +321,8 @@ static void http_status_input(struct http *h, struct status_input *in,
     in->run_id = app->run_id;
     in->port = app->cfg->port;
     in->clients = app->server != NULL ? server_client_count(app->server) : 0;
+    in->scripts_running = scripts_running(app->scripts);
+    in->scripts_queued = scripts_count(app->scripts) - in->scripts_running;
     in->config_save_failures = config_save_failures;
     in->config_saved = config_saved;
     size_t n = 0;
