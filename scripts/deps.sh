@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages a target needs when they are missing.
 #   deps.sh build  - compiler libraries
-#   deps.sh test   - plus Redis, cmocka, pytest and python3-redis
+#   deps.sh test   - plus Redis, cmocka, pytest, python3-redis, promtool
+#                    (prometheus) and chromium
 set -euo pipefail
 
 want=(libevent-dev libhiredis-dev libssl-dev pkg-config)
 if [ "${1:-build}" = test ]; then
   want+=(libcmocka-dev redis-server redis-tools redis-sentinel python3-redis
-         python3-pytest iproute2 procps)
+         python3-pytest iproute2 procps openssl
+         prometheus chromium)   # promtool checks /metrics; the status page in a browser
 fi
 missing=()
 for p in "${want[@]}"; do
@@ -25,9 +27,10 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
-# Debian's packages start system-wide Redis services where an init system
-# runs; our tests start their own processes, so stop those if they came up.
-for svc in redis-server redis-sentinel; do
+# Debian's packages start system-wide Redis and Prometheus services where an
+# init system runs; our tests start their own processes, so stop those if
+# they came up.
+for svc in redis-server redis-sentinel prometheus; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     systemctl stop "$svc" || true
   fi
