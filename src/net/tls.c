@@ -3,9 +3,10 @@
  *
  * The directives and their meanings are redis-server's (tls-port,
  * tls-cert-file, tls-auth-clients, tls-replication...).  Every context:
- * no SSLv3, no compression, no renegotiation (libevent's TLS bufferevents
- * don't support it), the protocols of tls-protocols (TLSv1.2 and TLSv1.3
- * by default, as in Redis), the ciphers of tls-ciphers / tls-ciphersuites.
+ * no SSLv3, no compression, no renegotiation (a peer can't make us redo
+ * the handshake mid-stream), the protocols of tls-protocols (TLSv1.2 and
+ * TLSv1.3 by default, as in Redis), the ciphers of tls-ciphers /
+ * tls-ciphersuites.
  */
 #include "net/tls.h"
 
@@ -83,8 +84,7 @@ static int tls_load_pair(SSL_CTX *ctx, const char *cert_directive, const char *c
                          size_t errlen)
 {
     if (!tls_set(cert)) {
-        snprintf(err, errlen, "%s is not set: TLS needs a certificate and its key",
-                 cert_directive);
+        snprintf(err, errlen, "%s is not set: TLS needs a certificate and its key", cert_directive);
         return -1;
     }
     if (!tls_set(key)) {
@@ -105,8 +105,7 @@ static int tls_load_pair(SSL_CTX *ctx, const char *cert_directive, const char *c
 
 /* Loads the CA that verifies peers; needed is whether peers are verified
  * at all (Redis refuses to start without a CA then, and so do we). */
-static int tls_load_ca(SSL_CTX *ctx, const struct config *cfg, int needed, char *err,
-                       size_t errlen)
+static int tls_load_ca(SSL_CTX *ctx, const struct config *cfg, int needed, char *err, size_t errlen)
 {
     const char *file = tls_set(cfg->tls_ca_cert_file) ? cfg->tls_ca_cert_file : NULL;
     const char *dir = tls_set(cfg->tls_ca_cert_dir) ? cfg->tls_ca_cert_dir : NULL;
@@ -207,14 +206,12 @@ struct ssl_ctx_st *tls_server_ctx_new(const struct config *cfg, char *err, size_
     else if (cfg->tls_auth_clients == CONFIG_TLS_AUTH_OPTIONAL)
         verify = SSL_VERIFY_PEER;
     SSL_CTX_set_verify(ctx, verify, NULL);
-    SSL_CTX_set_session_id_context(ctx, tls_session_id_context,
-                                   sizeof(tls_session_id_context) - 1);
+    SSL_CTX_set_session_id_context(ctx, tls_session_id_context, sizeof(tls_session_id_context) - 1);
     if (cfg->tls_prefer_server_ciphers)
         SSL_CTX_set_options(ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
-    if (tls_load_pair(ctx, "tls-cert-file", cfg->tls_cert_file, "tls-key-file",
-                      cfg->tls_key_file, cfg->tls_key_file_pass, err, errlen) < 0 ||
-        tls_load_ca(ctx, cfg, verify != SSL_VERIFY_NONE || cfg->tls_replication, err,
-                    errlen) < 0 ||
+    if (tls_load_pair(ctx, "tls-cert-file", cfg->tls_cert_file, "tls-key-file", cfg->tls_key_file,
+                      cfg->tls_key_file_pass, err, errlen) < 0 ||
+        tls_load_ca(ctx, cfg, verify != SSL_VERIFY_NONE || cfg->tls_replication, err, errlen) < 0 ||
         tls_load_dh(ctx, cfg->tls_dh_params_file, err, errlen) < 0) {
         SSL_CTX_free(ctx);
         return NULL;
@@ -310,7 +307,7 @@ int tls_error_text(struct bufferevent *bev, short what, char *buf, size_t len)
     const char *reason = e != 0 ? ERR_reason_error_string(e) : NULL;
     if (e == 0) {
         snprintf(buf, len, "%s",
-                 what & BEV_EVENT_TIMEOUT ? "timed out"
+                 what & BEV_EVENT_TIMEOUT              ? "timed out"
                  : what & BEV_EVENT_EOF || err_no == 0 ? "connection closed"
                                                        : strerror(err_no));
         return 0;

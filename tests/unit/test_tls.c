@@ -96,8 +96,7 @@ static void parse_ok(struct config *cfg, const char *text)
 }
 
 /* A config of the daemon with cert / key as its pair and the test CA. */
-static void tls_config(struct config *cfg, const char *cert, const char *key,
-                       const char *extra)
+static void tls_config(struct config *cfg, const char *cert, const char *key, const char *extra)
 {
     char text[4096];
     snprintf(text, sizeof(text),
@@ -209,9 +208,8 @@ static void test_tls_rewrite_in_place(void **state)
     char err[512];
     parse_ok(&cfg, old);
     const char *override = "tls-replication yes";
-    assert_int_equal(config_parse_text(&cfg, "(command line)", override, strlen(override), err,
-                                       sizeof(err)),
-                     0);
+    assert_int_equal(
+        config_parse_text(&cfg, "(command line)", override, strlen(override), err, sizeof(err)), 0);
     struct core *core = core_new(MYID, 1);
     char *text = config_render(&cfg, core, old, strlen(old));
     assert_non_null(text);
@@ -474,14 +472,10 @@ static void test_tls_ctx_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tls_directives_parse),
-        cmocka_unit_test(test_tls_bad_lines),
-        cmocka_unit_test(test_tls_rewrite_in_place),
-        cmocka_unit_test(test_tls_announced_port),
-        cmocka_unit_test(test_tls_auth_clients),
-        cmocka_unit_test(test_tls_client_ctx),
-        cmocka_unit_test(test_tls_protocols),
-        cmocka_unit_test(test_tls_key_password),
+        cmocka_unit_test(test_tls_directives_parse), cmocka_unit_test(test_tls_bad_lines),
+        cmocka_unit_test(test_tls_rewrite_in_place), cmocka_unit_test(test_tls_announced_port),
+        cmocka_unit_test(test_tls_auth_clients),     cmocka_unit_test(test_tls_client_ctx),
+        cmocka_unit_test(test_tls_protocols),        cmocka_unit_test(test_tls_key_password),
         cmocka_unit_test(test_tls_ctx_errors),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
