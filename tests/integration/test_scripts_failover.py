@@ -93,11 +93,6 @@ def test_leader_runs_reconfig_script(failover):
             assert r[3:] == failover.args("leader")[3:], r
 
 
-@pytest.mark.xfail(not harness.is_reference(), strict=True, reason=(
-    "core: Redis Sentinel 7.0 runs the script once on the leader "
-    "(leader start, at +promoted-slave) and once on every other sentinel "
-    "when it switches (observer start); sentineld's leader also runs "
-    "'leader end' at +failover-end and observers never run it"))
 def test_reconfig_script_calls_as_redis_sentinel(failover):
     # Give late runs (an "end", an observer) time to show.
     time.sleep(1.0)
