@@ -49,7 +49,7 @@ SETTLE_S = 1.0
 # ---------------------------------------------------------------- payloads
 
 def master_desc(master_port, name=NAME):
-    """How Redis describes a master in an event: `master <name> <ip> <port>`."""
+    """`master <name> <ip> <port>`, as Redis describes a master in events."""
     return "master %s %s %d" % (name, HOST, master_port)
 
 
@@ -154,20 +154,33 @@ def explain(setup, since=0.0):
 
 
 def wait_event(setup, channel, pattern=None, since=0.0,
-               timeout=FAILOVER_TIMEOUT_S, who=None):
-    """Waits for an event on any listener (or sentinel index who only);
-    returns the first match."""
+               timeout=FAILOVER_TIMEOUT_S, who=None, interval=None):
+    """Waits for an event on any listener (or sentinel index who only),
+    polling every interval seconds; returns the first match."""
     def got():
         for e in all_events(setup, since, channel, pattern):
             if who is None or e[1] == who:
                 return e
         return None
     try:
-        return wait_until(got, timeout, "event %s %s" % (channel,
-                                                         pattern or ""))
+        return wait_until(got, timeout, "event %s %s" % (
+            channel, pattern or ""), interval=interval or harness.POLL_S)
     except AssertionError as exc:
         raise AssertionError("%s\n%s" % (exc, explain(setup, since))) \
             from None
+
+
+def restart_sentinel(setup, index):
+    """SIGKILLs sentinel index and starts it again on the config file it
+    rewrote, then subscribes to it again.  Returns the config file's text
+    as the killed process left it."""
+    s = setup.sentinels[index]
+    s.kill()
+    setup.restarted[index] = time.monotonic()
+    text = s.config_file()
+    s.start(write_config=False)
+    listen(setup, index)
+    return text
 
 
 def listen(setup, index):
@@ -195,7 +208,7 @@ def build(c, priorities=(None, None), quorum=2, down_after_ms=DOWN_AFTER_MS,
     sentinels = [c.sentinel(binary=b, masters=monitor) for b in binaries]
     setup = SimpleNamespace(c=c, nodes=[master] + replicas,
                             sentinels=sentinels, listeners=[],
-                            history=[], quorum=quorum,
+                            history=[], restarted={}, quorum=quorum,
                             down_after_ms=down_after_ms,
                             failover_timeout_ms=failover_timeout_ms)
     wait_discovered(setup, master.port)
@@ -318,8 +331,11 @@ def fail_over(setup, restart=True, action=None, one_leader=True,
     agreed_at = time.monotonic()
     new = node_at(setup, new_port)
     # The leader names the promoted replica as soon as it is confirmed, but
-    # announces +switch-master only once the other replicas follow it.
+    # announces +switch-master only once the other replicas follow it.  A
+    # sentinel restarted meanwhile may come back knowing the new master.
     for i, s in enumerate(setup.sentinels):
+        if setup.restarted.get(i, 0) >= since:
+            continue
         wait_event(setup, "+switch-master",
                    re.escape(switch_desc(old.port, new_port)), since=since,
                    who=i)

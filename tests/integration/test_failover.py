@@ -163,6 +163,11 @@ def test_manual_failover(setup):
 
 # ---------------------------------------------------------------- restarts
 
+def promoter(setup, record):
+    found = fu.promotions(setup, record.since)
+    return found[-1][1] if found else record.leader
+
+
 class EpochSampler:
     """Samples every 100 ms each sentinel's `sentinel current-epoch` from
     its config file and its SENTINEL MASTER config-epoch."""
@@ -218,15 +223,20 @@ def test_sentinel_restarted_during_failover_keeps_epochs(setup):
         since = time.monotonic()
         old.kill()
         # The leader, killed right after it wins, mid-failover.
-        t, index, _, _ = fu.wait_event(setup, "+elected-leader",
-                                       since=since)
+        _, index, _, _ = fu.wait_event(setup, "+elected-leader", since=since,
+                                       interval=0.005)
         s = setup.sentinels[index]
         myid = s.myid()
-        s.kill()
-        before = int(fu.config_value(s, "sentinel current-epoch"))
-        s.start(write_config=False)
-        fu.listen(setup, index)
-        restarted.update(index=index, myid=myid, before=before)
+        left = fu.restart_sentinel(setup, index)
+        killed_at = setup.restarted[index]
+        before = [int(line.split()[2]) for line in left.splitlines()
+                  if line.startswith("sentinel current-epoch ")]
+        assert len(before) == 1, "config left by %s:\n%s" % (s.name, left)
+        before = before[0]
+        stage = [e[2] for e in fu.all_events(setup, since)
+                 if e[1] == index and e[0] <= killed_at]
+        restarted.update(index=index, myid=myid, before=before,
+                         stage=stage[-1] if stage else None)
 
     fu.ensure_healthy(setup)
     sampler = EpochSampler(setup.sentinels).start()
@@ -237,6 +247,9 @@ def test_sentinel_restarted_during_failover_keeps_epochs(setup):
     finally:
         sampler.stop()
     s = setup.sentinels[restarted["index"]]
+    print("restarted leader %s after its %s; epoch %d, led by %s" % (
+        s.name, restarted["stage"], record.epoch,
+        setup.sentinels[promoter(setup, record)].name))
     assert s.myid() == restarted["myid"], "run id changed on restart"
     # It had voted for itself in the epoch it was elected in, and
     # persisted that before anyone could count the vote.
