@@ -75,3 +75,5 @@ clean:
 
 -include $(shell find build -name '*.d' 2>/dev/null)
 -include tests/sim/sim.mk
+-include fuzz/fuzz.mk
+-include bench/bench.mk
