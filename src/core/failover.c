@@ -145,7 +145,11 @@ static void failover_start(struct core *core, const struct core_time *now, struc
     set_state(m, FAILOVER_WAIT_START, now);
     m->failover_epoch = ++core->current_epoch;
     m->failovers_started++;
-    m->failover_start_ms = now->mono_ms;
+    /* The next attempt's 2 x failover-timeout counts from a randomised
+     * start, as in Redis Sentinel, so that a sentinel whose attempts keep
+     * aborting does not always retry first and keep winning. */
+    m->failover_start_ms =
+        now->mono_ms + (int64_t)(core_prng_next(&core->prng) % MAX_DESYNC_MS);
     m->failover_begin_ms = now->mono_ms;
     m->promoted = NULL;
     core_act_event(out, LOG_WARNING, "+new-epoch", NULL, "%llu",
@@ -221,7 +225,7 @@ static void state_wait_start(struct core *core, const struct core_time *now, str
         int64_t election_timeout = m->failover_timeout_ms < m->timing->election_timeout_ms
                                        ? m->failover_timeout_ms
                                        : m->timing->election_timeout_ms;
-        if (now->mono_ms - m->failover_start_ms > election_timeout) {
+        if (now->mono_ms - m->failover_begin_ms > election_timeout) {
             core_act_event(out, LOG_WARNING, "-failover-abort-not-elected", &m->inst, "%s", "");
             failover_abort(now, m);
         }
