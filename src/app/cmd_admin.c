@@ -21,19 +21,9 @@
 #include "app/events.h"
 #include "app/config.h"
 #include "app/log.h"
+#include "app/strnum.h"
 #include "app/scripts.h"
 #include "net/server.h"
-
-static int parse_ll(const char *s, long long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
 
 /* Values end up in the config file and in commands sent to Redis: bytes
  * that could break a line or a command are refused outright. */
@@ -79,7 +69,7 @@ void cmd_admin_monitor(struct client *c, int argc, char **argv)
         reply_error(c, "ERR Invalid master name");
         return;
     }
-    if (parse_ll(argv[4], &port) < 0) {
+    if (strnum_ll(argv[4], &port) < 0) {
         reply_error(c, "ERR Invalid port");
         return;
     }
@@ -87,7 +77,7 @@ void cmd_admin_monitor(struct client *c, int argc, char **argv)
         reply_error(c, "ERR Invalid port number.");
         return;
     }
-    if (parse_ll(argv[5], &quorum) < 0 || quorum <= 0) {
+    if (strnum_ll(argv[5], &quorum) < 0 || quorum <= 0) {
         reply_error(c, "ERR Quorum must be 1 or greater.");
         return;
     }
@@ -181,7 +171,7 @@ static enum set_result set_option(struct client *c, struct master *m, char **arg
         return SET_UNKNOWN;
     if (!value_is_safe(val))
         return SET_BAD_VALUE;
-    int numeric = parse_ll(val, &n) == 0;
+    int numeric = strnum_ll(val, &n) == 0;
     if (strcasecmp(opt, "down-after-milliseconds") == 0) {
         if (!numeric || n <= 0)
             return SET_BAD_VALUE;
@@ -366,7 +356,7 @@ static int config_set_one(struct app *app, const char *name, const char *v)
         replace_str(&cfg->announce_ip, v);
         replace_str(&st->announce_ip, v);
     } else if (strcasecmp(name, "announce-port") == 0) {
-        if (parse_ll(v, &n) < 0 || n < 0 || n > 65535)
+        if (strnum_ll(v, &n) < 0 || n < 0 || n > 65535)
             return -1;
         cfg->announce_port = st->announce_port = (int)n;
     } else if (strcasecmp(name, "sentinel-user") == 0) {
@@ -512,7 +502,7 @@ void cmd_admin_debug(struct client *c, int argc, char **argv)
             return;
         }
         long long v;
-        if (parse_ll(argv[j + 1], &v) < 0 || v <= 0) {
+        if (strnum_ll(argv[j + 1], &v) < 0 || v <= 0) {
             reply_errorf(c, "ERR Invalid argument '%s' for SENTINEL DEBUG '%s'", argv[j + 1],
                          argv[j]);
             return;

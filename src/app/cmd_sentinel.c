@@ -19,22 +19,12 @@
 #include "app/config.h"
 #include "app/events.h"
 #include "app/log.h"
+#include "app/strnum.h"
 #include "app/scripts.h"
 #include "core/hello.h"
 #include "net/server.h"
 
 /* --- small helpers ---------------------------------------------------------- */
-
-static int parse_ll(const char *s, long long *out)
-{
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0')
-        return -1;
-    *out = v;
-    return 0;
-}
 
 static int64_t ago(const struct app *app, int64_t t)
 {
@@ -51,20 +41,6 @@ static void field_int(struct client *c, const char *k, long long v)
 {
     reply_cstr(c, k);
     reply_bulkf(c, "%lld", v);
-}
-
-static const char *failover_state_name(enum failover_state s)
-{
-    switch (s) {
-    case FAILOVER_NONE: return "none";
-    case FAILOVER_WAIT_START: return "wait_start";
-    case FAILOVER_SELECT_REPLICA: return "select_slave";
-    case FAILOVER_SEND_REPLICAOF_NOONE: return "send_slaveof_noone";
-    case FAILOVER_WAIT_PROMOTION: return "wait_promotion";
-    case FAILOVER_RECONF_REPLICAS: return "reconf_slaves";
-    case FAILOVER_UPDATE_CONFIG: return "update_config";
-    }
-    return "unknown";
 }
 
 static struct master *master_or_error(struct client *c, const char *name)
@@ -114,7 +90,7 @@ static void reply_instance(struct client *c, const struct instance *inst)
     field_int(c, "link-pending-commands", l->pending_commands);
     field_int(c, "link-refcount", l->refcount);
     if (inst->kind == INSTANCE_MASTER && (inst->flags & FLAG_FAILOVER_IN_PROGRESS))
-        field_str(c, "failover-state", failover_state_name(inst->master->failover_state));
+        field_str(c, "failover-state", core_failover_state_name(inst->master->failover_state));
     field_int(c, "last-ping-sent", l->act_ping_ms ? ago(app, l->act_ping_ms) : 0);
     field_int(c, "last-ok-ping-reply", ago(app, l->last_avail_ms));
     field_int(c, "last-ping-reply", ago(app, l->last_pong_ms));
@@ -222,7 +198,7 @@ static void sub_is_master_down(struct client *c, int argc, char **argv)
 {
     struct app *app = client_app(c);
     long long port, epoch;
-    if (parse_ll(argv[3], &port) < 0 || parse_ll(argv[4], &epoch) < 0 || epoch < 0) {
+    if (strnum_ll(argv[3], &port) < 0 || strnum_ll(argv[4], &epoch) < 0 || epoch < 0) {
         reply_error(c, "ERR value is not an integer or out of range");
         return;
     }
@@ -467,7 +443,7 @@ static void sub_events(struct client *c, int argc, char **argv)
         reply_error(c, "ERR wrong number of arguments for 'sentinel|events' command");
         return;
     }
-    if (argc == 3 && (parse_ll(argv[2], &count) < 0 || count < 0)) {
+    if (argc == 3 && (strnum_ll(argv[2], &count) < 0 || count < 0)) {
         reply_error(c, "ERR count must be a non-negative integer");
         return;
     }

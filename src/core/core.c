@@ -494,6 +494,20 @@ void core_master_set_auth(struct core *core, struct master *master, const char *
         core_link_set_auth(master->replicas[i]->link, user, pass);
 }
 
+const char *core_failover_state_name(enum failover_state s)
+{
+    switch (s) {
+    case FAILOVER_NONE: return "none";
+    case FAILOVER_WAIT_START: return "wait_start";
+    case FAILOVER_SELECT_REPLICA: return "select_slave";
+    case FAILOVER_SEND_REPLICAOF_NOONE: return "send_slaveof_noone";
+    case FAILOVER_WAIT_PROMOTION: return "wait_promotion";
+    case FAILOVER_RECONF_REPLICAS: return "reconf_slaves";
+    case FAILOVER_UPDATE_CONFIG: return "update_config";
+    }
+    return "unknown";
+}
+
 void core_master_set_down_after(struct master *m, int64_t ms)
 {
     m->inst.down_after_ms = ms;

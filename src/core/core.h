@@ -240,6 +240,10 @@ int core_ckquorum(const struct core *core, const struct master *master,
 /* Writes Redis's comma-separated flag words for an instance into buf. */
 void core_flags_format(const struct instance *inst, char *buf, size_t len);
 
+/* Redis's word for a failover state ("wait_start", "select_slave"...), as
+ * SENTINEL MASTER shows it. */
+const char *core_failover_state_name(enum failover_state state);
+
 /* Returns the address clients should use for the master right now. */
 const struct addr *core_master_addr(const struct master *master);
 
