@@ -24,6 +24,18 @@ static void set_state(struct master *m, enum failover_state s, const struct core
     m->failover_state_change_ms = now->mono_ms;
 }
 
+static void failover_abort(const struct core_time *now, struct master *m);
+
+void failover_superseded(const struct core_time *now, struct master *m, uint64_t epoch,
+                         struct core_actions *out)
+{
+    core_act_log(out, LOG_WARNING,
+                 "Failover of %s in epoch %llu superseded by config epoch %llu: stopping it",
+                 m->inst.name, (unsigned long long)m->failover_epoch,
+                 (unsigned long long)epoch);
+    failover_abort(now, m);
+}
+
 static void failover_abort(const struct core_time *now, struct master *m)
 {
     m->inst.flags &= ~(FLAG_FAILOVER_IN_PROGRESS | FLAG_FORCE_FAILOVER);
@@ -412,6 +424,10 @@ static int no_down_for(const struct instance *inst, const struct core_time *now,
 static void promoted_confirmed(struct core *core, const struct core_time *now, struct master *m,
                                struct instance *r, struct core_actions *out)
 {
+    if (m->config_epoch >= m->failover_epoch) {
+        failover_superseded(now, m, m->config_epoch, out);
+        return;
+    }
     m->config_epoch = m->failover_epoch;
     set_state(m, FAILOVER_RECONF_REPLICAS, now);
     core_act_persist(out);

@@ -79,6 +79,9 @@ void core_master_hello_soon(struct master *m);
 void core_link_start_clock(struct link *link, const struct core_time *now);
 
 /* failover.c */
+/* Stops m's failover because config epoch `epoch` (newer) was seen. */
+void failover_superseded(const struct core_time *now, struct master *m, uint64_t epoch,
+                         struct core_actions *out);
 struct instance *failover_select_replica(const struct master *m, const struct core_time *now);
 int failover_tick(struct core *core, const struct core_time *now,
                    struct master *m, struct core_actions *out);

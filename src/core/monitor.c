@@ -525,9 +525,15 @@ void monitor_hello(struct core *core, const struct core_time *now, const char *p
         return;
     s->last_hello_ms = now->mono_ms;
     if (m->config_epoch < h.master_config_epoch && h.master_config_epoch <= CORE_EPOCH_MAX) {
+        /* A newer configuration wins over a failover of ours from an older
+         * epoch: carrying on would announce our replica under its epoch. */
+        if ((m->inst.flags & FLAG_FAILOVER_IN_PROGRESS) &&
+            m->failover_epoch < h.master_config_epoch)
+            failover_superseded(now, m, h.master_config_epoch, out);
         m->config_epoch = h.master_config_epoch;
         core_act_persist(out);
-        if (h.master_port != m->inst.addr.port || strcmp(h.master_ip, m->inst.addr.host) != 0) {
+        const struct addr *cur = core_master_addr(m);
+        if (h.master_port != cur->port || strcmp(h.master_ip, cur->host) != 0) {
             core_act_event(out, LOG_WARNING, "+config-update-from", s, "%s", "");
             struct addr to = {.port = h.master_port};
             snprintf(to.host, sizeof(to.host), "%s", h.master_ip);
