@@ -193,21 +193,6 @@ static const char *role_word(const struct instance *inst)
     return "unknown";
 }
 
-/* Redis's names for the failover states, as SENTINEL MASTER shows them. */
-static const char *failover_word(enum failover_state s)
-{
-    switch (s) {
-    case FAILOVER_NONE: return "none";
-    case FAILOVER_WAIT_START: return "wait_start";
-    case FAILOVER_SELECT_REPLICA: return "select_slave";
-    case FAILOVER_SEND_REPLICAOF_NOONE: return "send_slaveof_noone";
-    case FAILOVER_WAIT_PROMOTION: return "wait_promotion";
-    case FAILOVER_RECONF_REPLICAS: return "reconf_slaves";
-    case FAILOVER_UPDATE_CONFIG: return "update_config";
-    }
-    return "unknown";
-}
-
 static const char *level_word(enum core_log_level level)
 {
     switch (level) {
@@ -590,7 +575,7 @@ static void json_master(struct out *o, const struct status_input *in, const stru
     json_key_int(f, "config_epoch", (long long)m->config_epoch);
     json_key_str(f, "leader", m->leader);
     json_key_int(f, "leader_epoch", (long long)m->leader_epoch);
-    json_key_str(f, "failover_state", failover_word(m->failover_state));
+    json_key_str(f, "failover_state", core_failover_state_name(m->failover_state));
     json_key_int(f, "down_after_ms", m->inst.down_after_ms);
     json_key_int(f, "failover_timeout_ms", m->failover_timeout_ms);
     json_key_int(f, "parallel_syncs", m->parallel_syncs);
