@@ -9,13 +9,15 @@
  * every sentinel agreeing on one live master within a bound derived from
  * the timeouts.  Some seeds then send SENTINEL FAILOVER to one sentinel and
  * require agreement on another master; some kill the master for good and
- * require a failover to a new one, each within its own bound.
+ * require a failover to a new one, each within its own bound (a quarter of
+ * those kills are outages: every sentinel goes down with the master and
+ * only the sentinels come back).
  *
  *   sim --seed N [--verbose]        one run (make sim SEED=N)
  *   sim --runs N [--jobs J]         seeds 1..N on J processes (make sim RUNS=N)
  *   options: --first A --last B, --sentinels 3|5|7, --quorum Q, --nodes 2..4,
  *            --faults all|none|kind,kind..., --kill-master 0|1,
- *            --manual-failover 0|1, --reports K,
+ *            --manual-failover 0|1, --outage 0|1, --reports K,
  *            --no-announce-check (tolerate a config epoch announced with two
  *            addresses, to look for other problems past that one)
  */
@@ -138,6 +140,12 @@ static void choose_parameters(struct sim *sim)
     sim->manual_failover = sim->opt.manual_failover >= 0 ? sim->opt.manual_failover
                                                          : rng_below(rng, 10) < 3;
     sim->killed_node = -1;
+    /* One kill in four is an outage: every sentinel goes down with the
+     * master and only the sentinels come back, after longer than
+     * 10 x down-after (the replica staleness rule's base). */
+    int want_outage = sim->opt.outage >= 0 ? sim->opt.outage : rng_below(rng, 4) == 0;
+    if (want_outage)
+        sim->outage_ms = rng_range(rng, 10 * sim->down_after_ms + 1000, 60000);
     /* replica-validity-time on one seed in four, above down-after so a
      * failover right after the master dies still finds fresh replicas. */
     if (rng_below(rng, 4) == 0)
@@ -168,14 +176,15 @@ static void setup(struct sim *sim)
     trace_line(sim, TRACE_KEY, "seed %" PRIu64 ": %d sentinels (quorum %d), %d nodes, "
                "down-after %lld ms, failover-timeout %lld ms, parallel-syncs %d, latency "
                "1-%lld ms, static peers %s, zero-priority node %d, faults:%s, fault phase "
-               "%lld ms, manual failover %s, kill master %s, replica-validity %lld ms",
+               "%lld ms, manual failover %s, kill master %s, outage %lld ms, "
+               "replica-validity %lld ms",
                sim->opt.seed, sim->sentinel_count, sim->quorum,
                sim->node_count, (long long)sim->down_after_ms,
                (long long)sim->failover_timeout_ms, sim->parallel_syncs,
                (long long)sim->net.latency_max_ms, static_peers ? "yes" : "no", zero_priority,
                kinds[0] ? kinds : " none", (long long)sim->fault_phase_ms,
                sim->manual_failover ? "yes" : "no", sim->kill_master ? "yes" : "no",
-               (long long)sim->replica_validity_ms);
+               (long long)sim->outage_ms, (long long)sim->replica_validity_ms);
     for (int i = 0; i < sim->sentinel_count; i++)
         sentinel_start(sim, &sim->sentinels[i]);
     sim_schedule(sim, SIM_REPL_TICK_MS, SEV_REPL, 0, 0, 0);
@@ -192,8 +201,9 @@ static void setup(struct sim *sim)
  * hellos spreading the new config, the old master converted after its
  * grace period and one INFO period, misconfigured replicas fixed after
  * failover-timeout, and some slack. */
-static int64_t quiet_bound_ms(const struct sim *sim, int after_faults)
+static int64_t quiet_bound_ms(const struct sim *sim, enum sim_phase phase)
 {
+    int after_faults = phase == PHASE_QUIET;
     int64_t ft = sim->failover_timeout_ms;
     int64_t election = ft < ELECTION_TIMEOUT_MS ? ft : ELECTION_TIMEOUT_MS;
     int64_t bound = sim->down_after_ms + 4 * (2 * ft + election) + ft +
@@ -201,6 +211,8 @@ static int64_t quiet_bound_ms(const struct sim *sim, int after_faults)
                     4 * HELLO_PERIOD_MS + INFO_PERIOD_MS + ft + 30000;
     if (after_faults)
         bound += TILT_PERIOD_MS + MIN_LINK_RECONNECT_MS;
+    if (phase == PHASE_KILL)
+        bound += sim->outage_ms;
     return bound;
 }
 
@@ -209,7 +221,7 @@ static void phase_quiet_begin(struct sim *sim, enum sim_phase phase)
     sim->phase = phase;
     sim->check.phase_start_ms = sim->now_ms;
     sim->check.stable_since_ms = 0;
-    sim->check.bound_ms = quiet_bound_ms(sim, phase == PHASE_QUIET);
+    sim->check.bound_ms = quiet_bound_ms(sim, phase);
     trace_line(sim, TRACE_KEY, "PHASE %s: must converge within %lld ms",
                phase == PHASE_QUIET ? "quiet" : phase == PHASE_MANUAL ? "manual" : "kill",
                (long long)sim->check.bound_ms);
@@ -254,6 +266,22 @@ static int manual_failover(struct sim *sim)
     return 1;
 }
 
+/* Every sentinel goes down now and comes back after the outage (from its
+ * snapshot), so each one's SDOWN of the dead master begins late. */
+static void outage(struct sim *sim)
+{
+    trace_line(sim, TRACE_KEY, "OUTAGE: every sentinel down for %lld ms",
+               (long long)sim->outage_ms);
+    sim->stats.outages++;
+    for (int i = 0; i < sim->sentinel_count; i++) {
+        struct sim_sentinel *s = &sim->sentinels[i];
+        uint64_t inc = s->inc;
+        sentinel_crash(sim, s);
+        sim_schedule(sim, sim->now_ms + sim->outage_ms + rng_range(&sim->rng, 0, 2000),
+                     SEV_SENTINEL_RESTART, i, 0, inc);
+    }
+}
+
 static void converged(struct sim *sim)
 {
     int64_t took = sim->check.stable_since_ms - sim->check.phase_start_ms;
@@ -268,6 +296,8 @@ static void converged(struct sim *sim)
         const struct addr *a = core_master_addr(sentinel_master(&sim->sentinels[0]));
         struct sim_node *n = node_by_addr(sim, a->host, a->port);
         sim->killed_node = n->idx;
+        if (sim->outage_ms > 0)
+            outage(sim);
         trace_line(sim, TRACE_KEY, "KILL the master n%d (%s) for good", n->idx, n->ip);
         node_crash(sim, n);
         phase_quiet_begin(sim, PHASE_KILL);
@@ -462,6 +492,7 @@ static int sim_run(const struct sim_options *opt, struct sim_stats *stats, int p
     stats->elections += sim->stats.elections;
     stats->promotions += sim->stats.promotions;
     stats->manual_failovers += sim->stats.manual_failovers;
+    stats->outages += sim->stats.outages;
     stats->validity_excused += sim->stats.validity_excused;
     stats->tilts += sim->stats.tilts;
     stats->messages += sim->stats.messages;
@@ -562,6 +593,7 @@ static int run_parallel(const struct sim_options *opt, uint64_t first, uint64_t 
         t->elections += s->elections;
         t->promotions += s->promotions;
         t->manual_failovers += s->manual_failovers;
+        t->outages += s->outages;
         t->validity_excused += s->validity_excused;
         t->tilts += s->tilts;
         t->messages += s->messages;
@@ -589,9 +621,9 @@ static void print_summary(const struct job_result *r)
         printf(" %s %" PRIu64, fault_names[k], s->faults[k]);
     printf("\n");
     printf("sim: elections %" PRIu64 ", promotions %" PRIu64 ", manual failovers %" PRIu64
-           ", no fresh replica %" PRIu64 ", tilts %" PRIu64
+           ", outages %" PRIu64 ", no fresh replica %" PRIu64 ", tilts %" PRIu64
            ", convergence avg %.1f s max %.1f s\n", s->elections, s->promotions,
-           s->manual_failovers, s->validity_excused, s->tilts,
+           s->manual_failovers, s->outages, s->validity_excused, s->tilts,
            s->converge_count ? (double)s->converge_sum_ms / (double)s->converge_count / 1000
                              : 0.0,
            (double)s->converge_max_ms / 1000);
@@ -645,7 +677,7 @@ static void usage(void)
                     "[--jobs J] [--reports K]\n"
                     "           [--sentinels 3|5|7] [--quorum Q] [--nodes 2..4] "
                     "[--faults all|none|kind,...] [--kill-master 0|1]\n"
-                    "           [--manual-failover 0|1]"
+                    "           [--manual-failover 0|1] [--outage 0|1]"
                     "           [--no-announce-check]\n");
     exit(2);
 }
@@ -688,6 +720,8 @@ static int parse_option(struct args *a, const char *name, const char *v)
         a->opt.kill_master = atoi(v);
     } else if (strcmp(name, "--manual-failover") == 0) {
         a->opt.manual_failover = atoi(v);
+    } else if (strcmp(name, "--outage") == 0) {
+        a->opt.outage = atoi(v);
     } else if (strcmp(name, "--faults") == 0) {
         return parse_faults(v, &a->opt);
     } else {
@@ -701,6 +735,7 @@ static void parse_args(int argc, char **argv, struct args *a)
     memset(a, 0, sizeof(*a));
     a->opt.kill_master = -1;
     a->opt.manual_failover = -1;
+    a->opt.outage = -1;
     a->first = 1;
     a->jobs = 2;
     a->reports = 3;

@@ -375,6 +375,7 @@ struct sim_stats {
     uint64_t elections;
     uint64_t promotions;
     uint64_t manual_failovers;
+    uint64_t outages;
     uint64_t validity_excused;  /* kill phases with no replica fresh enough */
     uint64_t tilts;
     uint64_t messages;
@@ -415,6 +416,7 @@ struct sim_options {
     unsigned fault_mask;
     int kill_master;          /* -1 = seed decides, 0 no, 1 yes */
     int manual_failover;      /* -1 = seed decides, 0 no, 1 yes */
+    int outage;               /* -1 = seed decides, 0 no, 1 yes */
     int no_announce_check;    /* skip the one-address-per-config-epoch check */
 };
 
@@ -436,6 +438,7 @@ struct sim {
     int kill_master;
     int killed_node;          /* -1 until the kill phase */
     int manual_failover;      /* a SENTINEL FAILOVER once converged */
+    int64_t outage_ms;        /* kill phase: sentinels down this long too */
     char manual_from[HOST_MAX + 8]; /* the master it moves away from */
     int64_t replica_validity_ms;    /* replica-validity-time, 0 = off */
     struct sim_sentinel sentinels[SIM_MAX_SENTINELS];
