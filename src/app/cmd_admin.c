@@ -23,6 +23,7 @@
 #include "app/log.h"
 #include "app/strnum.h"
 #include "app/scripts.h"
+#include "net/outlink.h"
 #include "net/server.h"
 
 /* Values end up in the config file and in commands sent to Redis: bytes
@@ -77,7 +78,11 @@ void cmd_admin_monitor(struct client *c, int argc, char **argv)
         reply_error(c, "ERR Invalid port number.");
         return;
     }
-    if (strnum_ll(argv[5], &quorum) < 0 || quorum <= 0) {
+    if (strnum_ll(argv[5], &quorum) < 0) {
+        reply_error(c, "ERR Invalid quorum");
+        return;
+    }
+    if (quorum <= 0) {
         reply_error(c, "ERR Quorum must be 1 or greater.");
         return;
     }
@@ -156,6 +161,25 @@ static int set_rename(struct master *m, const char *from, const char *to)
     return 0;
 }
 
+/* Stores new credentials toward a master and its replicas and closes
+ * their links, so the next connection uses them at once: Redis Sentinel
+ * drops those connections when SENTINEL SET changes auth-pass/auth-user,
+ * and a wrong password then shows as a disconnected master right away. */
+static void set_auth(struct app *app, struct master *m, const char *user, const char *pass)
+{
+    /* Copies: the core frees the old strings before it stores the new. */
+    char *u = user != NULL ? strdup(user) : NULL;
+    char *p = pass != NULL ? strdup(pass) : NULL;
+    core_master_set_auth(app->core, m, u, p);
+    free(u);
+    free(p);
+    if (app->links == NULL)
+        return;
+    outlink_set_disconnect(app->links, m->inst.link->id);
+    for (size_t i = 0; i < m->replica_count; i++)
+        outlink_set_disconnect(app->links, m->replicas[i]->link->id);
+}
+
 enum set_result { SET_OK, SET_BAD_VALUE, SET_UNKNOWN, SET_REPLIED };
 
 /* Applies one option; *used is how many arguments it took after its name. */
@@ -201,9 +225,9 @@ static enum set_result set_option(struct client *c, struct master *m, char **arg
             return SET_BAD_VALUE;
         m->min_failover_interval_ms = n;
     } else if (strcasecmp(opt, "auth-pass") == 0) {
-        core_master_set_auth(app->core, m, m->auth_user, val[0] ? val : NULL);
+        set_auth(app, m, m->auth_user, val[0] ? val : NULL);
     } else if (strcasecmp(opt, "auth-user") == 0) {
-        core_master_set_auth(app->core, m, val[0] ? val : NULL, m->auth_pass);
+        set_auth(app, m, val[0] ? val : NULL, m->auth_pass);
     } else if (strcasecmp(opt, "notification-script") == 0) {
         if (set_script(c, &m->notification_script, val, 1) < 0)
             return SET_REPLIED;
@@ -335,6 +359,35 @@ static void replace_str(char **slot, const char *v)
     *slot = v[0] != '\0' ? strdup(v) : NULL;
 }
 
+enum config_check { CONFIG_VALID, CONFIG_UNKNOWN, CONFIG_BAD_VALUE };
+
+/* Whether name is a SENTINEL CONFIG parameter and v a value it takes;
+ * changes nothing, so that a call with one bad pair changes nothing. */
+static enum config_check config_check_one(const char *name, const char *v)
+{
+    static const char *const levels[] = {"debug", "verbose", "notice", "warning"};
+    size_t np = sizeof(config_params) / sizeof(config_params[0]);
+    size_t j = 0;
+    long long n;
+    while (j < np && strcasecmp(name, config_params[j]) != 0)
+        j++;
+    if (j == np)
+        return CONFIG_UNKNOWN;
+    if (!value_is_safe(v))
+        return CONFIG_BAD_VALUE;
+    if (strcasecmp(name, "resolve-hostnames") == 0 || strcasecmp(name, "announce-hostnames") == 0)
+        return yes_no(v) < 0 ? CONFIG_BAD_VALUE : CONFIG_VALID;
+    if (strcasecmp(name, "announce-port") == 0)
+        return strnum_ll(v, &n) < 0 || n < 0 || n > 65535 ? CONFIG_BAD_VALUE : CONFIG_VALID;
+    if (strcasecmp(name, "loglevel") == 0) {
+        for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
+            if (strcasecmp(v, levels[i]) == 0)
+                return CONFIG_VALID;
+        return CONFIG_BAD_VALUE;
+    }
+    return CONFIG_VALID;
+}
+
 /* Applies one CONFIG SET pair to the config and the core.  Returns 0 or -1
  * for a value that does not fit the parameter. */
 static int config_set_one(struct app *app, const char *name, const char *v)
@@ -381,19 +434,33 @@ static int config_set_one(struct app *app, const char *name, const char *v)
     return 0;
 }
 
+static const char config_usage[] =
+    "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
+
+/* SENTINEL CONFIG SET <param> <value> [<param> <value> ...]: several pairs
+ * per call as Redis 7.2 takes them, with Redis 7.0's error texts.  All
+ * pairs are checked before any is applied. */
 static void config_set(struct client *c, int argc, char **argv)
 {
     struct app *app = client_app(c);
     if (argc < 5 || (argc - 3) % 2 != 0) {
-        reply_error(c, "ERR wrong number of arguments for 'sentinel|config' command");
+        reply_error(c, config_usage);
         return;
     }
     for (int i = 3; i < argc; i += 2) {
-        if (config_set_one(app, argv[i], argv[i + 1]) < 0) {
+        enum config_check r = config_check_one(argv[i], argv[i + 1]);
+        if (r == CONFIG_UNKNOWN) {
             reply_errorf(c, "ERR Invalid argument '%s' to SENTINEL CONFIG SET", argv[i]);
             return;
         }
+        if (r == CONFIG_BAD_VALUE) {
+            reply_errorf(c, "ERR Invalid value '%s' to SENTINEL CONFIG SET '%s'", argv[i + 1],
+                         argv[i]);
+            return;
+        }
     }
+    for (int i = 3; i < argc; i += 2)
+        config_set_one(app, argv[i], argv[i + 1]);
     /* Peers' links pick up new credentials when they reconnect. */
     core_settings_changed(app->core);
     persist_and_reply(c);
@@ -403,11 +470,10 @@ void cmd_admin_config(struct client *c, int argc, char **argv)
 {
     if (argc >= 4 && strcasecmp(argv[2], "get") == 0)
         config_get(c, argc, argv);
-    else if (argc >= 4 && strcasecmp(argv[2], "set") == 0)
+    else if (strcasecmp(argv[2], "set") == 0)
         config_set(c, argc, argv);
     else
-        reply_error(c, "ERR Only SENTINEL CONFIG GET <param> / SET <param> <value> are "
-                       "supported.");
+        reply_error(c, config_usage);
 }
 
 /* --- SIMULATE-FAILURE, PENDING-SCRIPTS ---------------------------------------------- */

@@ -198,15 +198,22 @@ static void sub_is_master_down(struct client *c, int argc, char **argv)
 {
     struct app *app = client_app(c);
     long long port, epoch;
-    if (strnum_ll(argv[3], &port) < 0 || strnum_ll(argv[4], &epoch) < 0 || epoch < 0) {
+    if (strnum_ll(argv[3], &port) < 0 || strnum_ll(argv[4], &epoch) < 0) {
         reply_error(c, "ERR value is not an integer or out of range");
         return;
+    }
+    /* Redis Sentinel takes a negative epoch and reads it as a huge one;
+     * answer the down question as it does, but never vote for it. */
+    const char *runid = argv[5];
+    if (epoch < 0) {
+        epoch = 0;
+        runid = "*";
     }
     int down = 0;
     const char *leader = "*";
     uint64_t leader_epoch = 0;
     app_clock_update(app);
-    core_is_master_down(app->core, &app->now, argv[2], (int)port, (uint64_t)epoch, argv[5],
+    core_is_master_down(app->core, &app->now, argv[2], (int)port, (uint64_t)epoch, runid,
                         &down, &leader, &leader_epoch, &app->actions);
     char leader_copy[RUNID_LEN + 1];
     snprintf(leader_copy, sizeof(leader_copy), "%s", leader);
@@ -401,7 +408,7 @@ static const struct sentinel_sub subs[] = {
     {"monitor", 6, cmd_admin_monitor},
     {"remove", 3, cmd_admin_remove},
     {"set", -5, cmd_admin_set},
-    {"config", -4, cmd_admin_config},
+    {"config", -3, cmd_admin_config},
     {"simulate-failure", -3, cmd_admin_simulate_failure},
     {"pending-scripts", 2, cmd_admin_pending_scripts},
     {"debug", -2, cmd_admin_debug},
