@@ -590,6 +590,19 @@ static void commands_reply_text(struct client *c, struct commands_text *t)
     free(t->s);
 }
 
+/* CLIENT LIST and CLIENT INFO: a verbatim "txt" string in RESP3 (a bulk
+ * string in RESP2), as redis-sentinel 7.0 replies; frees t's text. */
+static void commands_reply_client_text(struct client *c,
+                                       struct commands_text *t)
+{
+    if (t->failed) {
+        commands_reply_text(c, t);
+        return;
+    }
+    reply_verbatim(c, t->s ? t->s : "", t->len);
+    free(t->s);
+}
+
 enum commands_client_type {
     CLIENT_TYPE_ANY,
     CLIENT_TYPE_NORMAL,
@@ -649,15 +662,18 @@ static void commands_client_list(struct client *c, int argc, char **argv,
             long long id;
             struct client *o;
 
-            if (resp_parse_ll(argv[j], lens[j], &id) < 0 || id < 1) {
+            /* Any integer is an ID here, as in Redis: 0 or a negative
+             * one just matches no client. */
+            if (resp_parse_ll(argv[j], lens[j], &id) < 0) {
                 free(t.s);
                 reply_error(c, "ERR Invalid client ID");
                 return;
             }
-            if ((o = commands_client_by_id(c, (unsigned long long)id)))
+            if (id > 0 &&
+                (o = commands_client_by_id(c, (unsigned long long)id)))
                 commands_client_line(&t, o);
         }
-        commands_reply_text(c, &t);
+        commands_reply_client_text(c, &t);
         return;
     } else if (argc != 2) {
         reply_error(c, "ERR syntax error");
@@ -668,7 +684,7 @@ static void commands_client_list(struct client *c, int argc, char **argv,
         if (!client_closing(o) && commands_type_matches(o, type))
             commands_client_line(&t, o);
     }
-    commands_reply_text(c, &t);
+    commands_reply_client_text(c, &t);
 }
 
 static void commands_client_info(struct client *c, int argc, char **argv,
@@ -677,7 +693,7 @@ static void commands_client_info(struct client *c, int argc, char **argv,
     struct commands_text t = {0};
 
     commands_client_line(&t, c);
-    commands_reply_text(c, &t);
+    commands_reply_client_text(c, &t);
 }
 
 /* Filters of CLIENT KILL's new form. */
