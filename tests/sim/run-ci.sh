@@ -45,9 +45,11 @@ part() {
 part all      build/sim/sim --first 1 --runs 500 --jobs 2
 part small    build/sim/sim --first 10001 --runs 20 --jobs 2 --sentinels 3 --faults none \
                 --kill-master 1
+first=20001
 for kind in delay loss partition one-way-partition master-minority-partition swizzle \
             sentinel-crash node-crash clock-jump slow-persist; do
-  part "$kind" build/sim/sim --first 20001 --runs 12 --jobs 2 --faults "$kind"
+  part "$kind" build/sim/sim --first "$first" --runs 12 --jobs 2 --faults "$kind"
+  first=$((first + 1000))
 done
 part asan     build/sim/sim-asan --first 30001 --runs 40 --jobs 2
 
