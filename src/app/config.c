@@ -12,6 +12,7 @@
  */
 #include "app/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -21,8 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <netdb.h>
+
+#include "app/acl.h"
 #include "app/fsutil.h"
 
 #define CONFIG_DEFAULT_PORT 26379
@@ -406,7 +411,7 @@ static const char *const config_ignored[] = {
     "syslog-facility", "syslog-ident", "tcp-backlog", "tcp-keepalive", "timeout",
     "tls-cluster", "tls-session-cache-size", "tls-session-cache-timeout", "tls-session-caching",
     "tracking-table-max-keys", "unixsocket",
-    "unixsocketperm", "use-exit-on-panic", "user", "watchdog-period", "zset-max-listpack-entries",
+    "unixsocketperm", "use-exit-on-panic", "watchdog-period", "zset-max-listpack-entries",
     "zset-max-listpack-value", "zset-max-ziplist-entries", "zset-max-ziplist-value",
 };
 /* clang-format on */
@@ -691,6 +696,30 @@ static int config_do_monitor(struct config_parser *p, struct config_master *unus
     return 0;
 }
 
+/* `user <name> <rule>...`: an ACL user of the sentinel port, as Redis
+ * reads it.  Each user is defined once; a `user default` line starts the
+ * default user over and takes precedence over requirepass wherever it is.
+ * Command names are checked against the command table when the server
+ * starts (the parser knows no commands). */
+static int config_do_user(struct config_parser *p, struct config_master *m, int argc, char **argv)
+{
+    struct config *cfg = p->cfg;
+    int is_default = strcmp(argv[1], ACL_DEFAULT_USER) == 0;
+    if (cfg->acl == NULL)
+        cfg->acl = acl_new();
+    if (is_default ? cfg->default_user_defined : acl_find(cfg->acl, argv[1]) != NULL)
+        return config_fail(p, "Error in user declaration '%s': Duplicate user found. A user can "
+                              "only be defined once in config files", argv[1]);
+    int bad;
+    const char *why;
+    if (acl_define_user(cfg->acl, argv[1], argc - 2, argv + 2, NULL, &bad, &why) < 0)
+        return bad < 0 ? config_fail(p, "Error in user declaration '%s': %s", argv[1], why)
+                       : config_fail(p, "Error in user declaration '%s': %s in '%s'", argv[1],
+                                     why, argv[2 + bad]);
+    cfg->default_user_defined |= is_default;
+    return 0;
+}
+
 /* --- the keyword table -------------------------------------------------- */
 
 enum config_scope {
@@ -740,6 +769,7 @@ static const struct config_directive config_directives[] = {
     {"log-format", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_log_format},
     {"dir", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_dir},
     {"requirepass", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(requirepass), 0, NULL},
+    {"user", 2, -1, 2, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_user},
     {"http-port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(http_port), 0, NULL},
     {"http-bind", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_address},
     {"include", 2, 2, 0, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_include},
@@ -1000,6 +1030,17 @@ static void config_parser_free(struct config_parser *p)
     p->pending_count = 0;
 }
 
+/* requirepass is the default user's password unless a `user default`
+ * line defined that user: Redis applies requirepass as it reads it and
+ * the `user` lines after the whole file. */
+static void config_acl_finish(struct config *cfg)
+{
+    if (cfg->acl == NULL)
+        cfg->acl = acl_new();
+    if (!cfg->default_user_defined)
+        acl_set_default_password(cfg->acl, cfg->requirepass);
+}
+
 int config_parse_text(struct config *cfg, const char *name, const char *text, size_t len, char *err,
                       size_t errlen)
 {
@@ -1008,6 +1049,8 @@ int config_parse_text(struct config *cfg, const char *name, const char *text, si
     int rc = config_parse_source(&p, name, text, len);
     if (rc == 0)
         rc = config_resolve_pending(&p);
+    if (rc == 0)
+        config_acl_finish(cfg);
     config_parser_free(&p);
     return rc;
 }
@@ -1029,6 +1072,7 @@ void config_defaults(struct config *cfg)
     cfg->deny_scripts_reconfig = 1;
     cfg->script_max_exec_ms = DEFAULT_SCRIPT_MAX_EXEC_MS;
     cfg->tls_auth_clients = CONFIG_TLS_AUTH_YES;
+    cfg->acl = acl_new();
 }
 
 static void config_master_clear(struct config_master *m)
@@ -1066,6 +1110,7 @@ void config_clear(struct config *cfg)
     free(cfg->logfile);
     free(cfg->dir);
     free(cfg->requirepass);
+    acl_free(cfg->acl);
     free(cfg->announce_ip);
     free(cfg->sentinel_user);
     free(cfg->sentinel_pass);
@@ -1215,6 +1260,44 @@ static int config_parse_argv(struct config_parser *p, int argc, char *const *arg
     return 0;
 }
 
+/* Replaces *host with its first address if it is a name that resolves. */
+static void config_resolve_one(char **host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, *host, buf) == 1 || inet_pton(AF_INET6, *host, buf) == 1)
+        return;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    if (getaddrinfo(*host, NULL, &hints, &res) != 0 || res == NULL)
+        return;
+    char ip[INET6_ADDRSTRLEN];
+    const void *a = res->ai_family == AF_INET
+                        ? (const void *)&((struct sockaddr_in *)res->ai_addr)->sin_addr
+                        : (const void *)&((struct sockaddr_in6 *)res->ai_addr)->sin6_addr;
+    if (inet_ntop(res->ai_family, a, ip, sizeof(ip)) != NULL)
+        config_set_str(host, ip);
+    freeaddrinfo(res);
+}
+
+/* With resolve-hostnames yes and announce-hostnames no, Redis Sentinel
+ * resolves a host name once, when it reads it, and from then on knows,
+ * announces and rewrites only the address.  A name that does not resolve
+ * is kept: links resolve it again on every connection attempt.  With
+ * announce-hostnames yes names are kept, and so are re-resolved on every
+ * reconnection. */
+static void config_resolve_hosts(struct config *cfg)
+{
+    if (!cfg->resolve_hostnames || cfg->announce_hostnames)
+        return;
+    for (size_t i = 0; i < cfg->master_count; i++) {
+        struct config_master *m = &cfg->masters[i];
+        config_resolve_one(&m->host);
+        for (size_t k = 0; k < m->replica_count; k++)
+            config_resolve_one(&m->replicas[k].host);
+        for (size_t k = 0; k < m->sentinel_count; k++)
+            config_resolve_one(&m->sentinels[k].host);
+    }
+}
+
 int config_load(struct config *cfg, const char *path, int argc, char *const *argv, char *err,
                 size_t errlen)
 {
@@ -1254,6 +1337,10 @@ int config_load(struct config *cfg, const char *path, int argc, char *const *arg
         rc = config_parse_argv(&p, argc, argv);
     if (rc == 0)
         rc = config_resolve_pending(&p);
+    if (rc == 0) {
+        config_acl_finish(cfg);
+        config_resolve_hosts(cfg);
+    }
     config_parser_free(&p);
     free(text);
     return rc;
@@ -1279,8 +1366,12 @@ static void config_apply_settings(const struct config *cfg, struct core *core)
      * port our hellos announce, as Redis Sentinel does. */
     s->port = cfg->tls_replication && cfg->tls_port != 0 ? cfg->tls_port : cfg->port;
     s->announce_hostnames = cfg->announce_hostnames;
-    s->sentinel_user = config_dup_or_null(cfg->sentinel_user);
-    s->sentinel_pass = config_dup_or_null(cfg->sentinel_pass);
+    /* Without sentinel-pass, Redis Sentinel logs in to its peers with
+     * its own requirepass as the default user: one password for both
+     * directions, as configs from before sentinel-pass expect. */
+    int own = cfg->sentinel_pass != NULL && cfg->sentinel_pass[0] != '\0';
+    s->sentinel_user = own ? config_dup_or_null(cfg->sentinel_user) : NULL;
+    s->sentinel_pass = config_dup_or_null(own ? cfg->sentinel_pass : cfg->requirepass);
     s->script_max_exec_ms = cfg->script_max_exec_ms;
 }
 

@@ -15,6 +15,8 @@
 
 #include "core/core.h"
 
+struct acl;
+
 enum log_format {
     LOG_FORMAT_REDIS,
     LOG_FORMAT_JSON,
@@ -81,7 +83,10 @@ struct config {
     enum core_log_level loglevel;
     enum log_format log_format;
     char *dir;
-    char *requirepass;
+    char *requirepass;      /* also the default user's password */
+    struct acl *acl;        /* users; NULL until config_defaults or a `user` line */
+    int default_user_defined; /* a `user default` line was read: requirepass
+                                 no longer sets its password, as in Redis */
     char *announce_ip;
     int announce_port;
     int resolve_hostnames;
@@ -121,7 +126,8 @@ struct config {
 };
 
 /* Fills cfg with defaults (port 26379, protected-mode no as in Redis
- * Sentinel, ...).  Whatever cfg held is overwritten, not freed. */
+ * Sentinel, the default user alone in cfg->acl...).  Whatever cfg held is
+ * overwritten, not freed: release it with config_clear. */
 void config_defaults(struct config *cfg);
 
 /* Frees everything cfg owns (not cfg itself); safe on a zeroed struct. */

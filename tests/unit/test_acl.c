@@ -16,6 +16,8 @@
 #include <string.h>
 
 #include "app/acl.h"
+#include "app/config.h"
+#include "core/core.h"
 
 /* sha256("secret") and sha256("alicepw"), as redis-sentinel shows them. */
 #define SECRET_HASH "2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b"
@@ -342,6 +344,165 @@ static void test_describe_words(void **state)
     acl_free(acl);
 }
 
+/* --- the `user` directive and the rewrite ------------------------------- */
+
+#define MYID "0123456789abcdef0123456789abcdef01234567"
+
+static int parse(struct config *cfg, const char *text, char *err, size_t errlen)
+{
+    config_defaults(cfg);
+    return config_parse_text(cfg, "sentinel.conf", text, strlen(text), err, errlen);
+}
+
+/* Renders cfg as the rewrite would write it over old. */
+static char *render(const struct config *cfg, const char *old)
+{
+    static const struct core_time now = {1000000, 1700000000000LL};
+    char err[256];
+    struct core *core = core_new(MYID, 1);
+    assert_int_equal(config_apply(cfg, core, &now, err, sizeof(err)), 0);
+    char *text = config_render(cfg, core, old, old ? strlen(old) : 0);
+    assert_non_null(text);
+    core_free(core);
+    return text;
+}
+
+/* Every user of a and b, described, is the same. */
+static void assert_same_users(const struct acl *a, const struct acl *b)
+{
+    assert_int_equal(acl_count(a), acl_count(b));
+    for (size_t i = 0; i < acl_count(a); i++) {
+        char *la = acl_describe_line(acl_at(a, i)), *lb = acl_describe_line(acl_at(b, i));
+        assert_string_equal(acl_at(a, i)->name, acl_at(b, i)->name);
+        assert_string_equal(la, lb);
+        free(la);
+        free(lb);
+    }
+}
+
+static void test_config_users_round_trip(void **state)
+{
+    static const char text[] = "port 26379\n"
+                               "requirepass toppass\n"
+                               "user alice on >alicepw ~* &* +@all\n"
+                               "user bob on #" SECRET_HASH " -@all +ping +sentinel|masters\n"
+                               "sentinel monitor m 127.0.0.1 6379 2\n";
+    struct config cfg, again;
+    char err[256];
+    assert_int_equal(parse(&cfg, text, err, sizeof(err)), 0);
+    assert_int_equal(acl_authenticate(cfg.acl, "default", "toppass", 7), 0);
+    assert_int_equal(acl_authenticate(cfg.acl, "alice", "alicepw", 7), 0);
+    char *out = render(&cfg, text);
+    /* Users stay where they were, passwords only as hashes, written bare;
+     * the default user is what requirepass makes it: no line for it. */
+    assert_non_null(strstr(out, "requirepass toppass\nuser alice on #" ALICEPW_HASH
+                                " ~* &* +@all\nuser bob on #" SECRET_HASH
+                                " resetchannels -@all +ping +sentinel|masters\n"));
+    assert_null(strstr(out, "alicepw"));
+    assert_null(strstr(out, "user default"));
+    assert_int_equal(parse(&again, out, err, sizeof(err)), 0);
+    assert_same_users(cfg.acl, again.acl);
+    char *out2 = render(&again, out);
+    assert_string_equal(out, out2);
+    free(out2);
+    free(out);
+    config_clear(&again);
+    /* A changed default user gets its line, and keeps it. */
+    char *more[] = {">second"};
+    int bad;
+    const char *why;
+    assert_int_equal(acl_setuser(cfg.acl, "default", 1, more, NULL, &bad, &why), 0);
+    out = render(&cfg, text);
+    assert_non_null(strstr(out, "\nuser default on #"));
+    assert_int_equal(parse(&again, out, err, sizeof(err)), 0);
+    assert_same_users(cfg.acl, again.acl);
+    assert_int_equal(acl_authenticate(again.acl, "default", "second", 6), 0);
+    free(out);
+    config_clear(&again);
+    config_clear(&cfg);
+}
+
+/* Redis loads `user` lines after the rest: a `user default` line wins
+ * over requirepass wherever it stands, and starts the user over. */
+static void test_config_user_default_wins(void **state)
+{
+    struct config cfg;
+    char err[256];
+    assert_int_equal(parse(&cfg, "user default on >pw\nrequirepass other\n", err, sizeof(err)), 0);
+    assert_int_equal(acl_authenticate(cfg.acl, "default", "pw", 2), 0);
+    assert_int_equal(acl_authenticate(cfg.acl, "default", "other", 5), -1);
+    assert_false(acl_can_run(acl_find(cfg.acl, "default"), "ping", NULL, "@fast"));
+    config_clear(&cfg);
+    assert_int_equal(parse(&cfg, "requirepass other\n", err, sizeof(err)), 0);
+    assert_int_equal(acl_authenticate(cfg.acl, "default", "other", 5), 0);
+    assert_false(acl_default_is_open(cfg.acl));
+    config_clear(&cfg);
+    assert_int_equal(parse(&cfg, "port 1\n", err, sizeof(err)), 0);
+    assert_true(acl_default_is_open(cfg.acl));
+    config_clear(&cfg);
+}
+
+static void test_config_bad_user_lines(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *err;
+    } cases[] = {
+        {"user alice on >a\nuser alice on >b\n",
+         "sentinel.conf:2: Error in user declaration 'alice': Duplicate user found"},
+        {"user default on\nuser default off\n",
+         "sentinel.conf:2: Error in user declaration 'default': Duplicate user found"},
+        {"port 1\nuser alice on foo\n",
+         "sentinel.conf:2: Error in user declaration 'alice': Syntax error in 'foo'"},
+        {"user alice (+ping)\n", "sentinel.conf:1: Error in user declaration 'alice': "
+                                 "Selectors are not supported"},
+        {"user\n", "sentinel.conf:1: wrong number of arguments for 'user'"},
+    };
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
+        struct config cfg;
+        char err[512];
+        assert_int_equal(parse(&cfg, cases[i].text, err, sizeof(err)), -1);
+        if (strncmp(err, cases[i].err, strlen(cases[i].err)) != 0)
+            fail_msg("for %s got '%s'", cases[i].text, err);
+        config_clear(&cfg);
+    }
+}
+
+/* Without sentinel-pass, links to peers use requirepass, as Redis's do. */
+static void test_config_sentinel_pass_fallback(void **state)
+{
+    static const struct core_time now = {1000000, 1700000000000LL};
+    static const struct {
+        const char *text;
+        const char *user;
+        const char *pass;
+    } cases[] = {
+        {"requirepass top\n", NULL, "top"},
+        {"requirepass top\nsentinel sentinel-pass peerpw\n", NULL, "peerpw"},
+        {"sentinel sentinel-user u\nsentinel sentinel-pass p\n", "u", "p"},
+        {"sentinel sentinel-user u\n", NULL, NULL},
+        {"port 1\n", NULL, NULL},
+    };
+    for (size_t i = 0; i < COUNT_OF(cases); i++) {
+        struct config cfg;
+        char err[256];
+        assert_int_equal(parse(&cfg, cases[i].text, err, sizeof(err)), 0);
+        struct core *core = core_new(MYID, 1);
+        assert_int_equal(config_apply(&cfg, core, &now, err, sizeof(err)), 0);
+        const struct core_settings *st = &core->settings;
+        if (cases[i].user == NULL)
+            assert_null(st->sentinel_user);
+        else
+            assert_string_equal(st->sentinel_user, cases[i].user);
+        if (cases[i].pass == NULL)
+            assert_null(st->sentinel_pass);
+        else
+            assert_string_equal(st->sentinel_pass, cases[i].pass);
+        core_free(core);
+        config_clear(&cfg);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +518,10 @@ int main(void)
         cmocka_unit_test(test_define_and_delete),
         cmocka_unit_test(test_catalog),
         cmocka_unit_test(test_describe_words),
+        cmocka_unit_test(test_config_users_round_trip),
+        cmocka_unit_test(test_config_user_default_wins),
+        cmocka_unit_test(test_config_bad_user_lines),
+        cmocka_unit_test(test_config_sentinel_pass_fallback),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
