@@ -22,6 +22,7 @@
 
 #include <event2/event.h>
 
+#include "app/acl.h"
 #include "app/app.h"
 #include "app/cmd_sentinel.h"
 #include "app/config.h"
@@ -139,6 +140,33 @@ static int commands_valid_name(const char *name, size_t len)
 static const char commands_bad_name[] =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 
+/* The users of the sentinel port (app/acl.h); NULL without a config. */
+static struct acl *commands_acl(const struct client *c)
+{
+    const struct app *app = client_app(c);
+
+    return app && app->cfg ? app->cfg->acl : NULL;
+}
+
+/* The ACL user c acts as, or NULL (deleted meanwhile, or no config). */
+static const struct acl_user *commands_user(const struct client *c)
+{
+    const struct acl *acl = commands_acl(c);
+
+    return acl ? acl_find(acl, client_user(c)) : NULL;
+}
+
+/* requirepass, for a config built without users (NULL when unset). */
+static const char *commands_requirepass(const struct client *c)
+{
+    const struct app *app = client_app(c);
+
+    if (!app || !app->cfg || !app->cfg->requirepass ||
+        !app->cfg->requirepass[0])
+        return NULL;
+    return app->cfg->requirepass;
+}
+
 /* Compares secrets in time that doesn't depend on where they differ. */
 static int commands_secret_equal(const char *a, size_t alen, const char *b)
 {
@@ -150,30 +178,32 @@ static int commands_secret_equal(const char *a, size_t alen, const char *b)
     return diff == 0;
 }
 
-static const char *commands_requirepass(const struct client *c)
+/* Whether the default user takes any password: AUTH <password> alone is
+ * then a mistake Redis points out. */
+static int commands_default_nopass(const struct client *c)
 {
-    const struct app *app = client_app(c);
+    const struct acl *acl = commands_acl(c);
+    const struct acl_user *u = acl ? acl_find(acl, ACL_DEFAULT_USER) : NULL;
 
-    if (!app || !app->cfg || !app->cfg->requirepass ||
-        !app->cfg->requirepass[0])
-        return NULL;
-    return app->cfg->requirepass;
+    return acl ? !u || u->nopass : !commands_requirepass(c);
 }
 
-/* Checks a user / password pair against the only user we have, Redis's
- * "default" user: with no requirepass it takes any password (nopass).
- * Returns 0 and marks c authenticated, or -1. */
+/* Checks a user / password pair against the ACL users (the password may
+ * hold any byte; hashes are compared in constant time), or, for a config
+ * without users, the default user against requirepass.  Returns 0 and
+ * makes c act as that user, or -1. */
 static int commands_check_password(struct client *c, const char *user,
                                    const char *pass, size_t pass_len)
 {
+    const struct acl *acl = commands_acl(c);
     const char *want = commands_requirepass(c);
 
-    if (strcmp(user, "default") != 0)
+    if (acl && acl_authenticate(acl, user, pass, pass_len) < 0)
         return -1;
-    if (want && !commands_secret_equal(pass, pass_len, want))
+    if (!acl && (strcmp(user, ACL_DEFAULT_USER) != 0 ||
+                 (want && !commands_secret_equal(pass, pass_len, want))))
         return -1;
-    client_set_authenticated(c, 1);
-    return 0;
+    return client_set_user(c, user);
 }
 
 static const char commands_wrongpass[] =
@@ -214,6 +244,14 @@ static const struct command *commands_find_full(const char *fullname)
     return commands_find(cmd->subs, cmd->sub_count, bar + 1);
 }
 
+/* What ACL rules may name: the commands and subcommands of the table. */
+static int commands_command_exists(const char *name)
+{
+    return commands_find_full(name) != NULL;
+}
+
+static const struct acl_catalog commands_catalog = {commands_command_exists};
+
 /* "-ERR unknown command 'foo', with args beginning with: 'a' 'b' ": the
  * same truncation as Redis (names to 128 bytes, arguments until the list
  * passes 128 bytes), arguments read as C strings. */
@@ -241,11 +279,56 @@ static int commands_subscribed(const struct client *c)
            > 0;
 }
 
+/* Whether u may use the channels a pub/sub command names, as Redis
+ * checks them: PUBLISH its channel, SUBSCRIBE each channel, PSUBSCRIBE
+ * each pattern as written. */
+static int commands_channels_allowed(const struct acl_user *u,
+                                     const struct command *cmd, int argc,
+                                     char **argv, size_t *lens)
+{
+    int pattern = strcmp(cmd->fullname, "psubscribe") == 0;
+    int publish = strcmp(cmd->fullname, "publish") == 0;
+
+    if (!pattern && !publish && strcmp(cmd->fullname, "subscribe") != 0)
+        return 1;
+    for (int j = 1; j < (publish ? 2 : argc); j++) {
+        if (!acl_can_use_channel(u, argv[j], lens[j], pattern))
+            return 0;
+    }
+    return 1;
+}
+
+/* Redis's ACL check, made once the client is authenticated: the command
+ * (top, or its subcommand cmd) and its channels.  Commands that may run
+ * before AUTH are never refused.  Returns 1, or 0 having replied NOPERM. */
+static int commands_permitted(struct client *c, const struct command *top,
+                              const struct command *cmd, int argc,
+                              char **argv, size_t *lens)
+{
+    const struct acl_user *u;
+
+    if ((cmd->flags & COMMAND_NO_AUTH) || !commands_acl(c))
+        return 1;
+    u = commands_user(c);
+    if (!acl_can_run(u, top->name, cmd == top ? NULL : cmd->name, cmd->acl)) {
+        reply_errorf(c, "NOPERM this user has no permissions to run the '%s' "
+                     "command", cmd->fullname);
+        return 0;
+    }
+    if (!commands_channels_allowed(u, cmd, argc, argv, lens)) {
+        reply_error(c, "NOPERM this user has no permissions to access one "
+                       "of the channels used as arguments");
+        return 0;
+    }
+    return 1;
+}
+
 int commands_dispatch(struct client *c, int argc, char **argv, size_t *lens)
 {
     size_t count;
     const struct command *table = commands_all(&count);
     const struct command *cmd = commands_find(table, count, argv[0]);
+    const struct command *top = cmd;
 
     if (!cmd) {
         commands_reply_unknown(c, argc, argv);
@@ -267,7 +350,8 @@ int commands_dispatch(struct client *c, int argc, char **argv, size_t *lens)
         }
         cmd = sub;
     }
-    /* Redis's order: existence, arity, authentication, pub/sub context. */
+    /* Redis's order: existence, arity, authentication, ACL, pub/sub
+     * context. */
     if (!commands_arity_ok(cmd, argc)) {
         reply_errorf(c, "ERR wrong number of arguments for '%s' command",
                      cmd->fullname);
@@ -277,6 +361,8 @@ int commands_dispatch(struct client *c, int argc, char **argv, size_t *lens)
         reply_error(c, "NOAUTH Authentication required.");
         return -1;
     }
+    if (!commands_permitted(c, top, cmd, argc, argv, lens))
+        return -1;
     if (client_resp(c) == 2 && commands_subscribed(c) &&
         !(cmd->flags & COMMAND_PUBSUB_OK)) {
         reply_errorf(c, "ERR Can't execute '%s': only (P|S)SUBSCRIBE / "
@@ -287,6 +373,17 @@ int commands_dispatch(struct client *c, int argc, char **argv, size_t *lens)
     client_set_last_command(c, cmd->fullname);
     cmd->handler(c, argc, argv, lens);
     return 0;
+}
+
+int commands_acl_check(const struct acl *acl, char *err, size_t errlen)
+{
+    const char *user, *rule;
+
+    if (!acl || acl_check_catalog(acl, &commands_catalog, &user, &rule) == 0)
+        return 0;
+    snprintf(err, errlen, "Error in user declaration '%s': Unknown command "
+             "or category name in ACL in '%s'", user, rule);
+    return -1;
 }
 
 size_t commands_count(void)
@@ -341,7 +438,7 @@ static void commands_auth(struct client *c, int argc, char **argv,
     if (argc == 3) {
         user = argv[1];
         pass = 2;
-    } else if (!commands_requirepass(c)) {
+    } else if (commands_default_nopass(c)) {
         reply_error(c, "ERR AUTH <password> called without any password "
                        "configured for the default user. Are you sure your "
                        "configuration is correct?");
@@ -571,14 +668,14 @@ static void commands_client_line(struct commands_text *t,
         "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld "
         "flags=%s db=0 sub=%zu psub=%zu ssub=0 multi=-1 qbuf=%zu "
         "qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=%zu obl=%zu "
-        "oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=default "
+        "oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=%s "
         "redir=-1 resp=%d\n",
         (unsigned long long)i.id, i.addr, i.laddr, i.fd, i.name,
         (long long)i.age_s, (long long)i.idle_s, i.pubsub ? "P" : "N",
         i.channels, i.patterns, i.query_bytes, i.query_free_bytes,
         i.query_alloc_bytes, i.query_alloc_bytes,
         i.output_bytes, i.output_alloc_bytes, i.total_alloc_bytes,
-        i.write_pending ? "rw" : "r", i.last_command, i.resp);
+        i.write_pending ? "rw" : "r", i.last_command, i.user, i.resp);
 }
 
 static void commands_reply_text(struct client *c, struct commands_text *t)
@@ -702,6 +799,7 @@ struct commands_kill_filter {
     int type;
     const char *addr;
     const char *laddr;
+    const char *user;
     int skipme;
 };
 
@@ -731,10 +829,11 @@ static int commands_kill_parse(struct client *c, int argc, char **argv,
         } else if (commands_is(opt, "LADDR")) {
             f->laddr = val;
         } else if (commands_is(opt, "USER")) {
-            if (strcmp(val, "default") != 0) {
+            if (!commands_acl(c) || !acl_find(commands_acl(c), val)) {
                 reply_errorf(c, "ERR No such user '%s'", val);
                 return -1;
             }
+            f->user = val;
         } else if (commands_is(opt, "SKIPME") &&
                    (commands_is(val, "yes") || commands_is(val, "no"))) {
             f->skipme = commands_is(val, "yes");
@@ -759,6 +858,8 @@ static int commands_kill_matches(const struct client *self,
     if (f->addr && strcmp(client_addr(o), f->addr) != 0)
         return 0;
     if (f->laddr && strcmp(client_laddr(o), f->laddr) != 0)
+        return 0;
+    if (f->user && strcmp(client_user(o), f->user) != 0)
         return 0;
     return 1;
 }
@@ -1392,18 +1493,153 @@ static void commands_info(struct client *c, int argc, char **argv,
 
 /* --- ACL --------------------------------------------------------------------------- */
 
-/* Only Redis's "default" user exists here. */
 static void commands_acl_whoami(struct client *c, int argc, char **argv,
                                 size_t *lens)
 {
-    reply_cstr(c, "default");
+    reply_cstr(c, client_user(c));
 }
 
+/* The users by name, as Redis lists them; NULL when there is no table. */
 static void commands_acl_users(struct client *c, int argc, char **argv,
                                size_t *lens)
 {
-    reply_array(c, 1);
-    reply_cstr(c, "default");
+    const struct acl *acl = commands_acl(c);
+    size_t n = acl ? acl_count(acl) : 0;
+
+    reply_array(c, (long long)n);
+    for (size_t i = 0; i < n; i++)
+        reply_cstr(c, acl_at(acl, i)->name);
+}
+
+/* "user <name> <rules>" per user: the config file's syntax. */
+static void commands_acl_list(struct client *c, int argc, char **argv,
+                              size_t *lens)
+{
+    const struct acl *acl = commands_acl(c);
+    size_t n = acl ? acl_count(acl) : 0;
+
+    reply_array(c, (long long)n);
+    for (size_t i = 0; i < n; i++) {
+        const struct acl_user *u = acl_at(acl, i);
+        char *rules = acl_describe_line(u);
+
+        reply_bulkf(c, "user %s %s", u->name, rules);
+        free(rules);
+    }
+}
+
+/* flags as a set, passwords (hashes), commands, keys, channels as
+ * strings, no selectors: Redis 7.0's map. */
+static void commands_acl_getuser(struct client *c, int argc, char **argv,
+                                 size_t *lens)
+{
+    const struct acl *acl = commands_acl(c);
+    const struct acl_user *u = acl ? acl_find(acl, argv[2]) : NULL;
+    char hex[ACL_HASH_HEX_LEN + 1];
+    char *text;
+
+    if (!u) {
+        reply_nil(c);
+        return;
+    }
+    reply_map(c, 6);
+    reply_cstr(c, "flags");
+    reply_set(c, 1 + (u->nopass != 0) + (u->payload != ACL_PAYLOAD_UNSET));
+    reply_cstr(c, u->enabled ? "on" : "off");
+    if (u->nopass)
+        reply_cstr(c, "nopass");
+    if (u->payload != ACL_PAYLOAD_UNSET)
+        reply_cstr(c, u->payload == ACL_PAYLOAD_SKIP ? "skip-sanitize-payload"
+                                                     : "sanitize-payload");
+    reply_cstr(c, "passwords");
+    reply_array(c, (long long)u->hash_count);
+    for (size_t i = 0; i < u->hash_count; i++) {
+        acl_hash_hex(u->hashes[i], hex);
+        reply_cstr(c, hex);
+    }
+    reply_cstr(c, "commands");
+    reply_cstr(c, text = acl_join(&u->commands, ""));
+    free(text);
+    reply_cstr(c, "keys");
+    reply_cstr(c, text = acl_join(&u->keys, ""));
+    free(text);
+    reply_cstr(c, "channels");
+    text = u->all_channels ? NULL : acl_join(&u->channels, "&");
+    reply_cstr(c, text ? text : "&*");
+    free(text);
+    reply_cstr(c, "selectors");
+    reply_array(c, 0);
+}
+
+/* ACL changes are saved with the config, so they survive a restart
+ * (Redis Sentinel saves them only with its next config change). */
+static void commands_acl_saved(struct client *c)
+{
+    struct app *app = client_app(c);
+
+    if (app && app->core)
+        app_persist(app, NULL, 0);
+}
+
+static void commands_acl_setuser(struct client *c, int argc, char **argv,
+                                 size_t *lens)
+{
+    struct acl *acl = commands_acl(c);
+    const char *why = "Syntax error";
+    int bad = -1;
+
+    if (!acl) {
+        reply_error(c, "ERR out of memory");
+        return;
+    }
+    /* Rules are C strings in the config file: a NUL byte can't be kept. */
+    for (int j = 3; j < argc && bad < 0; j++) {
+        if (strlen(argv[j]) != lens[j])
+            bad = j - 3;
+    }
+    if (strlen(argv[2]) != lens[2]) {
+        reply_error(c, "ERR Usernames can't contain spaces or null characters");
+        return;
+    }
+    if (bad < 0 && acl_setuser(acl, argv[2], argc - 3, argv + 3,
+                               &commands_catalog, &bad, &why) == 0) {
+        commands_acl_saved(c);
+        reply_ok(c);
+    } else if (bad < 0) {
+        reply_errorf(c, "ERR %s", why);
+    } else {
+        reply_errorf(c, "ERR Error in ACL SETUSER modifier '%s': %s",
+                     argv[3 + bad], why);
+    }
+}
+
+/* Removes users and closes the connections that act as them, as Redis
+ * does.  The default user can't go; naming it changes nothing. */
+static void commands_acl_deluser(struct client *c, int argc, char **argv,
+                                 size_t *lens)
+{
+    struct acl *acl = commands_acl(c);
+    long long deleted = 0;
+
+    for (int j = 2; j < argc; j++) {
+        if (strcmp(argv[j], ACL_DEFAULT_USER) == 0) {
+            reply_error(c, "ERR The 'default' user cannot be removed");
+            return;
+        }
+    }
+    for (int j = 2; acl && j < argc; j++) {
+        if (acl_deluser(acl, argv[j]) <= 0)
+            continue;
+        deleted++;
+        for (struct client *o = server_clients(client_server(c)); o;
+             o = client_next(o)) {
+            if (strcmp(client_user(o), argv[j]) == 0)
+                client_kill(o);
+        }
+    }
+    if (deleted)
+        commands_acl_saved(c);
+    reply_int(c, deleted);
 }
 
 static void commands_acl_cat(struct client *c, int argc, char **argv,
@@ -1443,10 +1679,18 @@ static void commands_acl_help(struct client *c, int argc, char **argv,
         "ACL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "CAT [<category>]",
         "    List the ACL categories, or the commands in one of them.",
+        "DELUSER <username> [<username> ...]",
+        "    Delete a list of users.",
+        "GETUSER <username>",
+        "    Get the user's details.",
+        "LIST",
+        "    Show users details in config file format.",
+        "SETUSER <username> <attribute> [<attribute> ...]",
+        "    Create or modify a user with the specified attributes.",
         "USERS",
-        "    List the users (only \"default\" here).",
+        "    List all the registered usernames.",
         "WHOAMI",
-        "    Return the user of this connection.",
+        "    Return the current connection username.",
         "HELP",
         "    Print this help.",
     };
@@ -1594,6 +1838,19 @@ static const struct command_arg commands_args_getkeys[] = {
 
 static const struct command_arg commands_args_acl_cat[] = {
     {"categoryname", "string", NULL, ARG_OPTIONAL, NULL, 0},
+};
+
+static const struct command_arg commands_args_acl_user[] = {
+    {"username", "string", NULL, 0, NULL, 0},
+};
+
+static const struct command_arg commands_args_acl_users[] = {
+    {"username", "string", NULL, ARG_MULTIPLE, NULL, 0},
+};
+
+static const struct command_arg commands_args_acl_setuser[] = {
+    {"username", "string", NULL, 0, NULL, 0},
+    {"rule", "string", NULL, ARG_OPTIONAL | ARG_MULTIPLE, NULL, 0},
 };
 
 static const struct command_arg commands_args_master[] = {
@@ -1817,9 +2074,32 @@ static const struct command commands_acl_subs[] = {
                NULL, "List the ACL categories, or the commands in one",
                "6.0.0", "server", "O(1)"),
      .args = ARGS(commands_args_acl_cat)},
+    {CMD_ENTRY("deluser", "acl|deluser", commands_acl_deluser, -3, 0,
+               F_ADMIN, ACL_ADMIN, NULL,
+               "Remove the specified ACL users and the associated rules",
+               "6.0.0", "server", "O(1) amortized time considering the "
+               "typical user."),
+     .args = ARGS(commands_args_acl_users)},
+    {CMD_ENTRY("getuser", "acl|getuser", commands_acl_getuser, 3, 0,
+               F_ADMIN, ACL_ADMIN, NULL,
+               "Get the rules for a specific ACL user", "6.0.0", "server",
+               "O(N). Where N is the number of password, command and "
+               "pattern rules that the user has."),
+     .args = ARGS(commands_args_acl_user)},
     {CMD_ENTRY("help", "acl|help", commands_acl_help, 2, 0, "loading stale",
                "@slow", NULL, "Show the ACL help", "6.0.0", "server",
                "O(1)")},
+    {CMD_ENTRY("list", "acl|list", commands_acl_list, 2, 0, F_ADMIN,
+               ACL_ADMIN, NULL,
+               "List the current ACL rules in ACL config file format",
+               "6.0.0", "server",
+               "O(N). Where N is the number of configured users.")},
+    {CMD_ENTRY("setuser", "acl|setuser", commands_acl_setuser, -3, 0,
+               F_ADMIN, ACL_ADMIN, NULL,
+               "Modify or create the rules for a specific ACL user",
+               "6.0.0", "server",
+               "O(N). Where N is the number of rules provided."),
+     .args = ARGS(commands_args_acl_setuser)},
     {CMD_ENTRY("users", "acl|users", commands_acl_users, 2, 0, F_ADMIN,
                ACL_ADMIN, NULL, "List the users", "6.0.0", "server",
                "O(1)")},

@@ -32,6 +32,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "app/acl.h"
 #include "app/app.h"
 #include "app/commands.h"
 #include "app/config.h"
@@ -100,6 +101,7 @@ struct client {
     const char *last_cmd;      /* a command table name, static */
     int resp;
     int authenticated;
+    char *user;                /* ACL user; NULL: the default user */
     struct server_sub **subs[2];   /* [0] channels, [1] patterns */
     size_t sub_count[2];
     size_t sub_cap[2];
@@ -392,6 +394,7 @@ static void client_free(struct client *c)
     server_buf_free(&c->out);
     server_buf_free(&c->pushes);
     free(c->name);
+    free(c->user);
     free(c);
 }
 
@@ -507,10 +510,23 @@ static struct client *client_new(struct server *server, int fd,
 
 /* --- reading and executing ------------------------------------------------- */
 
-static int server_requirepass_set(const struct server *server)
+static const struct acl *server_acl(const struct server *server)
 {
     const struct app *app = server->app;
 
+    return app && app->cfg ? app->cfg->acl : NULL;
+}
+
+/* Whether a client has to AUTH before anything else: unless the default
+ * user is on and nopass, as in Redis (requirepass gives it a password).
+ * A config built by hand, without users, has only requirepass. */
+static int server_requirepass_set(const struct server *server)
+{
+    const struct acl *acl = server_acl(server);
+    const struct app *app = server->app;
+
+    if (acl)
+        return !acl_default_is_open(acl);
     return app && app->cfg && app->cfg->requirepass &&
            app->cfg->requirepass[0] != '\0';
 }
@@ -943,8 +959,13 @@ struct server *server_new(struct event_base *base, struct app *app,
                           const char *const *binds, size_t bind_count,
                           int port, char *err, size_t errlen)
 {
-    struct server *server = calloc(1, sizeof(*server));
+    struct server *server;
 
+    /* The config's `user` lines name commands only the table knows: a
+     * typo in a rule that denies would otherwise deny nothing. */
+    if (app && app->cfg && commands_acl_check(app->cfg->acl, err, errlen) < 0)
+        return NULL;
+    server = calloc(1, sizeof(*server));
     if (!server) {
         snprintf(err, errlen, "out of memory");
         return NULL;
@@ -1413,6 +1434,23 @@ void client_set_authenticated(struct client *c, int authenticated)
     c->authenticated = authenticated ? 1 : 0;
 }
 
+const char *client_user(const struct client *c)
+{
+    return c->user ? c->user : ACL_DEFAULT_USER;
+}
+
+int client_set_user(struct client *c, const char *user)
+{
+    char *copy = NULL;
+
+    if (strcmp(user, ACL_DEFAULT_USER) != 0 && !(copy = strdup(user)))
+        return -1;
+    free(c->user);
+    c->user = copy;
+    c->authenticated = 1;
+    return 0;
+}
+
 void client_set_resp(struct client *c, int resp)
 {
     c->resp = resp == 3 ? 3 : 2;
@@ -1504,6 +1542,7 @@ void client_info_get(const struct client *c, struct client_info *info)
     info->last_command = c->last_cmd;
     info->resp = c->resp;
     info->authenticated = client_authenticated(c);
+    info->user = client_user(c);
 }
 
 struct client *server_clients(struct server *server)

@@ -35,7 +35,8 @@ struct client;
 /* Creates the server and binds every address in binds (count may be 0:
  * all interfaces, both IPv4 and IPv6 where available) on port.  app is
  * borrowed and handed to command handlers.  Returns NULL with err filled
- * ("Could not create server TCP listening socket *:26379: ...") on failure. */
+ * ("Could not create server TCP listening socket *:26379: ...") on failure,
+ * or when an ACL rule of the config names a command the server lacks. */
 struct server *server_new(struct event_base *base, struct app *app,
                           const char *const *binds, size_t bind_count,
                           int port, char *err, size_t errlen);
@@ -98,6 +99,15 @@ int client_authenticated(const struct client *c);
 /* Marks the client authenticated (AUTH, HELLO AUTH) or not. */
 void client_set_authenticated(struct client *c, int authenticated);
 
+/* The ACL user the client acts as: "default" until AUTH names another
+ * (borrowed, valid until the next client_set_user). */
+const char *client_user(const struct client *c);
+
+/* Makes the client act as user (copied) and marks it authenticated, for
+ * a successful AUTH or HELLO AUTH.  Returns 0, or -1 on out-of-memory
+ * with nothing changed. */
+int client_set_user(struct client *c, const char *user);
+
 /* Switches the protocol the client's replies use (HELLO): 2 or 3. */
 void client_set_resp(struct client *c, int resp);
 
@@ -156,6 +166,7 @@ struct client_info {
     const char *last_command; /* "NULL" before the first command */
     int resp;
     int authenticated;
+    const char *user;         /* ACL user, "default" unless AUTH said */
 };
 void client_info_get(const struct client *c, struct client_info *info);
 
