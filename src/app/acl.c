@@ -556,6 +556,9 @@ static int acl_set(struct acl *acl, const char *name, int argc, char *const *arg
         return -1;
     }
     const struct acl_user *old = acl_find(acl, name);
+    /* A defined user starts from a new user's state.  Redis "reset"s the
+     * default user there, which also sets sanitize-payload: a line written
+     * without that word would then not read back as it was. */
     struct acl_user *u = old != NULL && !fresh ? acl_user_clone(old) : acl_user_new(name);
     for (int i = 0; i < argc; i++) {
         const char *reason = acl_apply(u, argv[i], catalog);
