@@ -66,6 +66,40 @@ __attribute__((unused)) static int fuzz_avoid(const char *id)
     return 0;
 }
 
+/* The largest single allocation made while a target ran, watched through
+ * the sanitizers' malloc hook: a small input that makes the code under
+ * test allocate hundreds of megabytes is a memory amplification a peer
+ * could use against the daemon, even when the allocation succeeds. */
+#define FUZZ_MAX_ALLOC_BYTES ((size_t)64 << 20)
+
+static size_t fuzz_alloc_largest;
+
+/* From the sanitizers' allocator interface (gcc ships no header for it). */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
+
+static void fuzz_alloc_seen(const volatile void *ptr, size_t size)
+{
+    (void)ptr;
+    if (size > fuzz_alloc_largest)
+        fuzz_alloc_largest = size;
+}
+
+static void fuzz_free_seen(const volatile void *ptr)
+{
+    (void)ptr;
+}
+
+/* Starts watching allocations (the hook is installed once). */
+__attribute__((unused)) static void fuzz_alloc_watch(void)
+{
+    static int installed;
+    if (!installed)
+        __sanitizer_install_malloc_and_free_hooks(fuzz_alloc_seen, fuzz_free_seen);
+    installed = 1;
+    fuzz_alloc_largest = 0;
+}
+
 /* The fuzzer's bytes, consumed from the front.  An exhausted input reads
  * as zeros, so decoding never fails; fuzz_input_done tells the caller to
  * stop. */

@@ -43,7 +43,9 @@ static void resp_fuzz_append(struct resp_fuzz_transcript *t, const void *p, size
 static void resp_fuzz_check_request(const struct resp_reader *r, const struct resp_request *req)
 {
     FUZZ_CHECK(req->argc >= 1);
-    if (r->unauthenticated && r->buf[r->request_start] == '*')
+    /* Multibulk requests (args_expected set; inline lines leave it 0, and
+     * are decoded in place, so their first byte says nothing). */
+    if (r->unauthenticated && r->args_expected != 0)
         FUZZ_CHECK(req->argc <= 10);
     for (int i = 0; i < req->argc; i++) {
         FUZZ_CHECK(req->argv[i] >= r->buf && req->argv[i] + req->lens[i] < r->buf + r->len);
@@ -143,6 +145,7 @@ FUZZ_TARGET(resp)
         limits.max_query_bytes = 16 + (size_t)(mode >> 2) * 16;
     }
     struct resp_fuzz_transcript whole = {0}, chunked = {0};
+    fuzz_alloc_watch();
     resp_fuzz_whole(&limits, unauth, in.data, in.size, &whole);
     resp_fuzz_chunked(&limits, unauth, seed, in.data, in.size, &chunked);
     if (!small) {
@@ -154,5 +157,6 @@ FUZZ_TARGET(resp)
     }
     free(whole.data);
     free(chunked.data);
+    FUZZ_CHECK(fuzz_alloc_largest <= FUZZ_MAX_ALLOC_BYTES);
     return 0;
 }
