@@ -481,12 +481,15 @@ void cmd_admin_config(struct client *c, int argc, char **argv)
 void cmd_admin_simulate_failure(struct client *c, int argc, char **argv)
 {
     struct core *core = client_app(c)->core;
-    unsigned flags = 0;
+    /* Each call starts from no simulated failure and applies its words in
+     * order, as Redis Sentinel does: HELP or an unknown word leaves only
+     * the words before it in force, so "SIMULATE-FAILURE HELP" clears. */
+    core->simulate_failure = 0;
     for (int i = 2; i < argc; i++) {
         if (strcasecmp(argv[i], "crash-after-election") == 0) {
-            flags |= SIMFAIL_CRASH_AFTER_ELECTION;
+            core->simulate_failure |= SIMFAIL_CRASH_AFTER_ELECTION;
         } else if (strcasecmp(argv[i], "crash-after-promotion") == 0) {
-            flags |= SIMFAIL_CRASH_AFTER_PROMOTION;
+            core->simulate_failure |= SIMFAIL_CRASH_AFTER_PROMOTION;
         } else if (strcasecmp(argv[i], "help") == 0) {
             reply_array(c, 2);
             reply_cstr(c, "crash-after-election");
@@ -497,8 +500,7 @@ void cmd_admin_simulate_failure(struct client *c, int argc, char **argv)
             return;
         }
     }
-    core->simulate_failure = flags;
-    log_write(LOG_WARNING, "Failure simulation flags set to %u", flags);
+    log_write(LOG_WARNING, "Failure simulation flags set to %u", core->simulate_failure);
     reply_ok(c);
 }
 
