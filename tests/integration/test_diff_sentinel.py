@@ -344,8 +344,10 @@ def run_steps(pair, steps, resp=2):
     problems = []
     for step in steps:
         args, shape = step[0], step[1]
+        spare = getattr(pair, "spare", None)
         argv = [a.format(master_port=pair.master.port,
-                         spare_port=pair.spare.port) for a in args]
+                         spare_port=spare.port if spare else "")
+                for a in args]
         ref_reply, dut_reply = call_both(pair, argv, resp)
         ref_shape, dut_shape = shape(ref_reply), shape(dut_reply)
         if len(step) > 2 and not harness.is_reference():
@@ -461,6 +463,17 @@ SET_KNOWN_STEPS = [
      is_error("ERR Invalid argument '99999999999' for SENTINEL SET "
               "'quorum'")),
     (("SENTINEL", "SET", "mymaster", "quorum", "2"), shape_exact),
+    # sentineld's own per-master options, set to their defaults.
+    (("SENTINEL", "SET", "mymaster", "replica-validity-time", "0"),
+     shape_exact,
+     "sentineld's replica-validity-time (never promote a replica whose "
+     "data is older than this); redis-sentinel does not know it",
+     lambda r: r == "OK"),
+    (("SENTINEL", "SET", "mymaster", "min-failover-interval", "0"),
+     shape_exact,
+     "sentineld's min-failover-interval (an anti-flapping floor between "
+     "automatic failovers); redis-sentinel does not know it",
+     lambda r: r == "OK"),
 ]
 
 MONITOR_STEPS = [
@@ -615,6 +628,31 @@ def shape_role(reply):
         return ["not a role reply", shape_exact(reply)]
     return [type_name(reply), text(reply[0]), type_name(reply[1]),
             sorted(text(x) for x in reply[1])]
+
+
+def shape_simulation(reply):
+    """INFO sentinel reduced to its simulated-failure flags."""
+    m = re.search(r"sentinel_simulate_failure_flags:(\d+)", text(reply))
+    return ["flags", m.group(1) if m else None]
+
+
+def test_simulate_failure_flags(pair):
+    """Each SIMULATE-FAILURE call starts from no flags and applies its
+    words in order, so HELP or an unknown word leaves only the words
+    before it; both end with no flags set."""
+    steps = []
+    for words in (("crash-after-promotion",), ("help",),
+                  ("crash-after-election", "crash-after-promotion"),
+                  ("bogus",), ("crash-after-election", "bogus"),
+                  ("CRASH-AFTER-PROMOTION", "help", "crash-after-election"),
+                  ("help",)):
+        steps.append((("SENTINEL", "SIMULATE-FAILURE") + words,
+                      shape_masked))
+        steps.append((("INFO", "sentinel"), shape_simulation))
+    problems = run_steps(pair, steps)
+    assert not problems, problems
+    for s in (pair.ref, pair.dut):
+        assert shape_simulation(s.call("INFO", "sentinel")) == ["flags", "0"]
 
 
 # ---------------------------------------------------------------- failover
