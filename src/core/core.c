@@ -783,6 +783,8 @@ void core_step(struct core *core, const struct core_time *now,
             link->pending_commands = 0;
             if (ev->payload != NULL)
                 snprintf(link->local_ip, sizeof(link->local_ip), "%s", ev->payload);
+            if (ev->peer_ip != NULL)
+                snprintf(link->peer_ip, sizeof(link->peer_ip), "%s", ev->peer_ip);
         } else {
             link->pubsub_connected = 1;
             link->pubsub_connected_since_ms = now->mono_ms;

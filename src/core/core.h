@@ -68,6 +68,8 @@ struct core_event {
     const char *payload;       /* HELLO: the message; LINK_UP of CHANNEL_CMD:
                                   our local IP on that connection (or NULL).
                                   Borrowed, NUL-terminated. */
+    const char *peer_ip;       /* LINK_UP of CHANNEL_CMD: the IP connected
+                                  to (or NULL).  Borrowed. */
 };
 
 enum core_log_level {

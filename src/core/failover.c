@@ -461,12 +461,23 @@ static void replica_reports_master(struct core *core, const struct core_time *no
     }
 }
 
+/* Whether host names m's address: as written, or (a host name kept with
+ * announce-hostnames yes) the address it resolved to when the link last
+ * connected, as Redis Sentinel compares a replica's master_host by
+ * resolving the name. */
+static int is_master_host(const struct master *m, const char *host)
+{
+    const struct link *l = m->inst.link;
+    return strcmp(host, m->inst.addr.host) == 0 ||
+           (l != NULL && l->peer_ip[0] != '\0' && strcmp(host, l->peer_ip) == 0);
+}
+
 static void replica_reports_replica(struct core *core, const struct core_time *now,
                                     struct master *m, struct instance *r,
                                     struct core_actions *out)
 {
     int wrong_master = r->replica_master_port != m->inst.addr.port ||
-                       strcmp(r->replica_master_host, m->inst.addr.host) != 0;
+                       !is_master_host(m, r->replica_master_host);
     int reconfiguring = (r->flags & (FLAG_RECONF_SENT | FLAG_RECONF_INPROG)) != 0;
     if (wrong_master && !reconfiguring && !(m->inst.flags & FLAG_FAILOVER_IN_PROGRESS)) {
         int64_t wait_ms = m->failover_timeout_ms;

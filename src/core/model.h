@@ -122,6 +122,9 @@ struct link {
     char *auth_pass;        /* owned, may be NULL */
     int wants_pubsub;
     char local_ip[HOST_MAX]; /* our address as this link's peer sees it */
+    char peer_ip[HOST_MAX];  /* the address addr.host led to when the link
+                                last connected ("" before): what a host
+                                name resolved to */
     int64_t pubsub_last_activity_ms;
     int64_t pubsub_connected_since_ms;
     struct link *next;

@@ -328,12 +328,16 @@ static void conn_handshake(struct conn *c)
     }
 }
 
-static void local_ip_of(struct bufferevent *bev, char *buf, size_t len)
+/* Our end of the connection (peer 0), or the other end (peer 1): the
+ * address a host name resolved to this time. */
+static void socket_ip_of(struct bufferevent *bev, int peer, char *buf, size_t len)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
+    int fd = bufferevent_getfd(bev);
     buf[0] = '\0';
-    if (getsockname(bufferevent_getfd(bev), (struct sockaddr *)&ss, &sl) < 0)
+    if ((peer ? getpeername(fd, (struct sockaddr *)&ss, &sl)
+              : getsockname(fd, (struct sockaddr *)&ss, &sl)) < 0)
         return;
     if (ss.ss_family == AF_INET)
         inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, buf, (socklen_t)len);
@@ -352,9 +356,11 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
         conn_handshake(c);
         char ip[HOST_MAX];
-        local_ip_of(bev, ip, sizeof(ip));
+        char peer_ip[HOST_MAX];
+        socket_ip_of(bev, 0, ip, sizeof(ip));
+        socket_ip_of(bev, 1, peer_ip, sizeof(peer_ip));
         struct core_event ev = {.type = CORE_EV_LINK_UP, .link_id = c->owner->id,
-                                .channel = c->channel, .payload = ip};
+                                .channel = c->channel, .payload = ip, .peer_ip = peer_ip};
         feed(c->owner->set, &ev);
         return;
     }

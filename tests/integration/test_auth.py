@@ -16,7 +16,7 @@ import redis
 import redis.sentinel
 
 import harness
-from harness import Error, Status, wait_until
+from harness import Error, Status
 
 NAME = "mymaster"
 PASSWORD = "toppass"
