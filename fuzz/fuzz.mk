@@ -47,9 +47,12 @@ FUZZ_BINS := $(addprefix build/fuzz/bin/fuzz_,$(FUZZ_ALL))
 FUZZ_TIME := $(if $(wildcard /usr/bin/time),/usr/bin/time -a -o build/fuzz/{}.log \
                -f "cpu_seconds: %U user %S system")
 
-.PHONY: fuzz fuzz-regress fuzz-build
+.PHONY: fuzz fuzz-regress fuzz-build fuzz-deps
 
-build/fuzz/obj/%.o: %.c
+fuzz-deps:
+	@scripts/deps.sh fuzz
+
+build/fuzz/obj/%.o: %.c | fuzz-deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -67,7 +70,8 @@ $(foreach t,$(FUZZ_ALL),$(eval $(call fuzz_target_rule,$(t))))
 fuzz-build: $(FUZZ_BINS)
 
 # Each target in turn (FUZZ_JOBS of them at once); the seed corpus is read,
-# the working corpus under build/ grows.  Stops at the first crash.
+# the working corpus under build/ grows.  A crash ends that target only;
+# make fails at the end.
 fuzz: $(addprefix build/fuzz/bin/fuzz_,$(FUZZ_TARGETS))
 	@mkdir -p build/fuzz/crashes
 	@printf '%s\n' $(FUZZ_TARGETS) | xargs -P $(FUZZ_JOBS) -I{} sh -c '\
@@ -81,7 +85,7 @@ fuzz: $(addprefix build/fuzz/bin/fuzz_,$(FUZZ_TARGETS))
 	    > build/fuzz/{}.log 2>&1; rc=$$?; \
 	  grep -E "^(stat::|#[0-9]+[[:space:]]+DONE|cpu_seconds)" build/fuzz/{}.log | \
 	    sed "s/^/  {}: /"; \
-	  [ $$rc -eq 0 ] || { echo "fuzz: {} FAILED (see build/fuzz/{}.log)"; exit 255; }'
+	  [ $$rc -eq 0 ] || { echo "fuzz: {} FAILED (see build/fuzz/{}.log)"; exit 1; }'
 
 # Every checked-in input through every target, once; inputs of open bugs
 # (fuzz/regress-open) are run one by one and only reported.

@@ -3,6 +3,7 @@
 #   deps.sh build  - compiler libraries
 #   deps.sh test   - plus Redis, cmocka, pytest, python3-redis, promtool
 #                    (prometheus) and chromium
+#   deps.sh fuzz   - plus clang-14 and its libFuzzer/sanitizer runtimes
 set -euo pipefail
 
 want=(libevent-dev libhiredis-dev libssl-dev pkg-config)
@@ -10,6 +11,9 @@ if [ "${1:-build}" = test ]; then
   want+=(libcmocka-dev redis-server redis-tools redis-sentinel python3-redis
          python3-pytest iproute2 procps openssl
          prometheus chromium)   # promtool checks /metrics; the status page in a browser
+fi
+if [ "${1:-build}" = fuzz ]; then
+  want+=(clang-14 libclang-rt-14-dev)
 fi
 missing=()
 for p in "${want[@]}"; do
