@@ -751,3 +751,62 @@ def test_forced_failover_led_by_each(listeners):
     assert dut == ref, "failover events differ:\n ref %s\n dut %s" % (
         "\n  ".join(map(str, ref)), "\n  ".join(map(str, dut)))
     assert [e[0] for e in dut] == LEADER_EVENTS, dut
+
+
+def test_down_instances(listeners):
+    """A watched master and a replica that die: flags (s_down,
+    disconnected), s-down-time, the down answer of IS-MASTER-DOWN-BY-ADDR,
+    CKQUORUM and INFO's status are the same on both.  The master has a
+    quorum of 3 that two sentinels never reach, so it stays SDOWN without
+    a failover."""
+    pair = listeners
+    lone = pair.c.master(name="lone")
+    port = str(lone.port)
+    for s in (pair.ref, pair.dut):
+        assert s.call("SENTINEL", "MONITOR", "lone", "127.0.0.1", port,
+                      "3") == "OK"
+        assert s.call("SENTINEL", "SET", "lone", "down-after-milliseconds",
+                      "1000") == "OK"
+
+    def known():
+        return all(len(s.call("SENTINEL", "SENTINELS", "lone")) == 1
+                   for s in (pair.ref, pair.dut))
+    wait_until(known, 10, "both to know each other for lone",
+               pair.c.procs())
+    current = getattr(pair, "master_port_now", pair.master.port)
+    victim = [n for n in [pair.master] + pair.replicas
+              if n.port != current][0]
+    lone.kill()
+    victim.kill()
+
+    def flagged():
+        for s in (pair.ref, pair.dut):
+            m = dict(harness.pairs(s.call("SENTINEL", "MASTER", "lone")))
+            reps = [dict(harness.pairs(r)) for r in
+                    s.call("SENTINEL", "REPLICAS", "mymaster")]
+            dead = [r for r in reps if int(r["port"]) == victim.port]
+            if "s_down" not in m["flags"] or not dead or \
+                    "s_down" not in dead[0]["flags"]:
+                return False
+        return True
+    wait_until(flagged, 10, "both to flag the dead nodes s_down",
+               pair.c.procs())
+    for resp in (2, 3):
+        problems = run_steps(pair, [
+            (("SENTINEL", "MASTER", "lone"), shape_fields),
+            (("SENTINEL", "REPLICAS", "mymaster"), shape_instances),
+            (("SENTINEL", "IS-MASTER-DOWN-BY-ADDR", "127.0.0.1", port, "0",
+              "*"), shape_exact),
+            (("SENTINEL", "CKQUORUM", "lone"), shape_error),
+            (("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "lone"), shape_exact),
+            (("SENTINEL", "FAILOVER", "lone"), shape_error),
+            (("INFO", "sentinel"), shape_info_status),
+        ], resp)
+        assert not problems, problems
+    for s in (pair.ref, pair.dut):
+        assert s.call("SENTINEL", "REMOVE", "lone") == "OK"
+
+
+def shape_info_status(reply):
+    """INFO sentinel's master lines: name and status (ok, sdown, odown)."""
+    return sorted(re.findall(r"name=([^,]+),status=(\w+)", text(reply)))
