@@ -87,7 +87,8 @@ def shape_info(reply):
     test_info_extra_fields)."""
     if not isinstance(reply, bytes):
         return ["not a bulk string", shape_exact(reply)]
-    keep = {"redis_version", "redis_mode", "arch_bits", "configured_hz", "sentinel_masters", "sentinel_tilt",
+    keep = {"redis_version", "redis_mode", "arch_bits", "configured_hz",
+            "sentinel_masters", "sentinel_tilt",
             "sentinel_tilt_since_seconds", "sentinel_running_scripts",
             "sentinel_scripts_queue_length",
             "sentinel_simulate_failure_flags"}
