@@ -34,6 +34,7 @@ SAME_VALUE = {
     "quorum", "failover-timeout", "parallel-syncs", "master-link-down-time",
     "master-link-status", "master-host", "master-port", "slave-priority",
     "replica-announced", "voted-leader", "voted-leader-epoch",
+    "notification-script", "client-reconfig-script",
 }
 # In SENTINEL SENTINELS each lists the other, so its identity differs.
 PEER_IDENTITY = {"name", "runid", "port"}
@@ -810,3 +811,36 @@ def test_down_instances(listeners):
 def shape_info_status(reply):
     """INFO sentinel's master lines: name and status (ok, sdown, odown)."""
     return sorted(re.findall(r"name=([^,]+),status=(\w+)", text(reply)))
+
+
+def test_script_paths_when_allowed(constellation, binary, reference_bin,
+                                   tmp_path):
+    """With deny-scripts-reconfig no, SET takes script paths that exist
+    and are executable, refuses others with Redis's texts, shows them in
+    SENTINEL MASTER after parallel-syncs, and clears them with ""."""
+    own = start_pair(constellation, binary, reference_bin, replicas=0,
+                     lines=["sentinel deny-scripts-reconfig no"])
+    plain = tmp_path / "not-executable.sh"
+    plain.write_text("#!/bin/sh\nexit 0\n")
+    plain.chmod(0o644)
+    steps = [
+        (("SENTINEL", "SET", "mymaster", "notification-script", "/bin/true"),
+         shape_exact),
+        (("SENTINEL", "SET", "mymaster", "client-reconfig-script",
+          "/bin/true"), shape_exact),
+        (("SENTINEL", "MASTER", "mymaster"), shape_fields),
+        (("SENTINEL", "SET", "mymaster", "notification-script",
+          "/nonexistent/script"), shape_error),
+        (("SENTINEL", "SET", "mymaster", "client-reconfig-script",
+          str(plain)), shape_error),
+        (("SENTINEL", "SET", "mymaster", "notification-script", ""),
+         shape_exact),
+        (("SENTINEL", "MASTER", "mymaster"), shape_fields),
+        (("SENTINEL", "SET", "mymaster", "client-reconfig-script", ""),
+         shape_exact),
+        (("SENTINEL", "MASTER", "mymaster"), shape_fields),
+        (("SENTINEL", "PENDING-SCRIPTS"), shape_exact),
+    ]
+    for resp in (2, 3):
+        problems = run_steps(own, steps, resp)
+        assert not problems, problems
