@@ -839,7 +839,6 @@ def test_script_paths_when_allowed(constellation, binary, reference_bin,
         (("SENTINEL", "SET", "mymaster", "client-reconfig-script", ""),
          shape_exact),
         (("SENTINEL", "MASTER", "mymaster"), shape_fields),
-        (("SENTINEL", "PENDING-SCRIPTS"), shape_exact),
     ]
     for resp in (2, 3):
         problems = run_steps(own, steps, resp)
