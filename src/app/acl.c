@@ -342,21 +342,23 @@ static int acl_is_category(const char *name)
 }
 
 /* Adds "+target" / "-target" to u's command rules.  An earlier rule for
- * the same target is dropped (the new one overrides it), and a rule that
- * only repeats the +@all / -@all it follows is not kept. */
+ * the same target is dropped (the new one overrides it), and so is a rule
+ * that only repeats the +@all / -@all it directly follows.  The list is
+ * then in a form that reads back the same: a rewrite of the config does
+ * not change it again. */
 static void acl_commands_add(struct acl_user *u, char sign, const char *target)
 {
     struct acl_list *l = &u->commands;
     for (size_t i = l->count; i-- > 1;)
         if (strcmp(l->items[i] + 1, target) == 0)
             acl_list_remove_at(l, i);
-    if (l->count == 1 && l->items[0][0] == sign)
-        return;
     char *rule = acl_xrealloc(NULL, strlen(target) + 2);
     rule[0] = sign;
     strcpy(rule + 1, target);
     l->items = acl_xrealloc(l->items, (l->count + 1) * sizeof(*l->items));
     l->items[l->count++] = rule;
+    while (l->count > 1 && l->items[1][0] == l->items[0][0])
+        acl_list_remove_at(l, 1);
 }
 
 /* Checks the target of a command rule: a category or a known command. */

@@ -261,8 +261,14 @@ static void test_command_rules_stay_short(void **state)
     assert_described(acl, "u", "off resetchannels +@all");
     setuser_ok(acl, "u", "-sentinel|reset nocommands +@pubsub");
     assert_described(acl, "u", "off resetchannels -@all +@pubsub");
+    /* Dropping a rule can leave the next one repeating -@all: it goes
+     * too, so that the description reads back as itself. */
+    setuser_ok(acl, "u", "-publish +@pubsub");
+    assert_described(acl, "u", "off resetchannels -@all +@pubsub");
+    setuser_ok(acl, "u", "nocommands +@pubsub -publish +@pubsub -ping");
+    assert_described(acl, "u", "off resetchannels -@all +@pubsub -ping");
     char *join = acl_join(&acl_find(acl, "u")->commands, "");
-    assert_string_equal(join, "-@all +@pubsub");
+    assert_string_equal(join, "-@all +@pubsub -ping");
     free(join);
     acl_free(acl);
 }
