@@ -668,7 +668,9 @@ static void core_fuzz_tick(struct core_fuzz *f, int64_t mono_step_ms, int64_t wa
 }
 
 /* A tick: mostly the shell's 100 ms, sometimes much longer, sometimes
- * with the wall clock jumping back or ahead (TILT). */
+ * with the wall clock jumping back or ahead (TILT), and now and then with
+ * the monotonic clock going back too (the shell's never does, a broken
+ * clock or a simulator might: nothing may crash or break an invariant). */
 static void core_fuzz_op_tick(struct core_fuzz *f, int big)
 {
     uint8_t a = fuzz_u8(&f->in);
@@ -678,6 +680,8 @@ static void core_fuzz_op_tick(struct core_fuzz *f, int big)
         wall = -(int64_t)fuzz_u16(&f->in) * 10;
     else if (big && (a & 3) == 2)
         wall = step + 2001 + (int64_t)fuzz_u16(&f->in) * 10;
+    else if (big && (a & 7) == 3 && f->now.mono_ms > step)
+        step = wall = -step;
     core_fuzz_tick(f, step, wall);
 }
 
