@@ -99,6 +99,9 @@ static void node_close_all(struct sim *sim, struct sim_node *n, int only_channel
 void node_crash(struct sim *sim, struct sim_node *n)
 {
     n->alive = 0;
+    /* Its data was current until now: the link counts as down from here. */
+    if (n->link_up)
+        n->link_down_since_ms = sim->now_ms;
     n->link_up = 0;
     n->sync_done_ms = 0;
     node_close_all(sim, n, 0, CHANNEL_CMD, 0);
