@@ -779,6 +779,7 @@ void core_step(struct core *core, const struct core_time *now,
             break;
         if (ev->channel == CHANNEL_CMD) {
             link->cmd_connected = 1;
+            link->connect_failed = 0;
             link->cmd_connected_since_ms = now->mono_ms;
             link->pending_commands = 0;
             if (ev->payload != NULL)
@@ -795,6 +796,11 @@ void core_step(struct core *core, const struct core_time *now,
         if (link == NULL)
             break;
         if (ev->channel == CHANNEL_CMD) {
+            /* Only a connection that was up starts the clock again. */
+            if (link->cmd_connected) {
+                link->disconnected_since_ms = now->mono_ms;
+                link->connect_failed = 0;
+            }
             link->cmd_connected = 0;
             /* A PING we were waiting for stays outstanding: the time
              * since it was sent measures how long the node has been
@@ -803,6 +809,10 @@ void core_step(struct core *core, const struct core_time *now,
         } else {
             link->pubsub_connected = 0;
         }
+        break;
+    case CORE_EV_LINK_FAILED:
+        if (link != NULL && ev->channel == CHANNEL_CMD && !link->cmd_connected)
+            link->connect_failed = 1;
         break;
     case CORE_EV_REPLY:
         if (link != NULL && link->pending_commands > 0)

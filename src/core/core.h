@@ -54,6 +54,7 @@ enum core_event_type {
     CORE_EV_TICK,
     CORE_EV_LINK_UP,
     CORE_EV_LINK_DOWN,
+    CORE_EV_LINK_FAILED, /* a connection attempt failed (refused, timed out) */
     CORE_EV_REPLY,
     CORE_EV_HELLO,
 };

@@ -118,6 +118,8 @@ struct link {
     int64_t last_pong_ms;   /* last reply of any kind to PING */
     int64_t last_avail_ms;  /* last valid reply to PING */
     int64_t last_reconnect_ms;
+    int64_t disconnected_since_ms; /* when the command connection went down */
+    int connect_failed;      /* a reconnection attempt failed since then */
     char *auth_user;        /* owned, may be NULL */
     char *auth_pass;        /* owned, may be NULL */
     int wants_pubsub;

@@ -131,10 +131,15 @@ static void check_sdown(const struct core_time *now, struct instance *inst,
     struct link *l = inst->link;
     int64_t t = now->mono_ms;
     int64_t elapsed = 0;
-    if (l->act_ping_ms != 0)
+    if (l->act_ping_ms != 0) {
         elapsed = t - l->act_ping_ms;
-    else if (!l->cmd_connected)
-        elapsed = t - l->last_avail_ms;
+    } else if (!l->cmd_connected) {
+        /* A connection that merely dropped (CLIENT KILL, a restart of our
+         * side) counts from the drop, as Redis Sentinel effectively does;
+         * once a reconnection has been refused the node is unreachable
+         * and the time since its last valid reply is what counts. */
+        elapsed = l->connect_failed ? t - l->last_avail_ms : t - l->disconnected_since_ms;
+    }
     /* A connection that accepts but never answers (a stopped process behind
      * a live kernel) is closed and reopened, as Redis Sentinel does. */
     const struct core_timing *tm = inst->master->timing;

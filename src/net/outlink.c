@@ -162,7 +162,17 @@ static void conn_close(struct conn *c, int notify)
 static void conn_failed(struct conn *c)
 {
     struct app *app = c->owner->set->app;
+    int was_connecting = c->state == CONN_CONNECTING;
+    uint64_t id = c->owner->id;
+    struct outlink_set *set = c->owner->set;
     conn_close(c, 1);
+    if (was_connecting && c->channel == CHANNEL_CMD) {
+        struct core_event ev = {.type = CORE_EV_LINK_FAILED, .link_id = id,
+                                .channel = CHANNEL_CMD};
+        feed(set, &ev);
+        if (table_get(set, id) == NULL)
+            return;
+    }
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : OUTLINK_BACKOFF_MIN_MS;
     if (c->backoff_ms > OUTLINK_BACKOFF_MAX_MS)
         c->backoff_ms = OUTLINK_BACKOFF_MAX_MS;
@@ -401,6 +411,7 @@ static void conn_open(struct conn *c, const struct link *l)
     struct sockaddr_storage ss;
     socklen_t sl = 0;
     if (resolve(l->addr.host, l->addr.port, &ss, &sl) < 0) {
+        c->state = CONN_CONNECTING; /* an unresolvable name is a failed attempt */
         conn_failed(c);
         return;
     }

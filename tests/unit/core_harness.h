@@ -812,8 +812,10 @@ static H_UNUSED void h_step(struct harness *h, const struct core_event *ev)
 static void h_connect(struct harness *h)
 {
     uint64_t ids[128];
-    size_t n = 0;
-    for (struct link *l = h->core->links; l != NULL && n < 128; l = l->next) {
+    size_t n = 0, nrefused = 0;
+    uint64_t refused[128];
+    for (struct link *l = h->core->links; l != NULL && n < 128 && nrefused < 128;
+         l = l->next) {
         int accepts;
         if (l->cls == LINK_DATA) {
             const struct h_node *node = h_node_at(h, l->addr.host, l->addr.port);
@@ -824,7 +826,12 @@ static void h_connect(struct harness *h)
         }
         if (accepts && (!l->cmd_connected || (l->wants_pubsub && !l->pubsub_connected)))
             ids[n++] = l->id;
+        else if (!accepts && !l->cmd_connected && !l->connect_failed)
+            refused[nrefused++] = l->id; /* the shell's reconnection is refused */
     }
+    for (size_t i = 0; i < nrefused; i++)
+        if (core_link_find(h->core, refused[i]) != NULL)
+            h_link_event(h, refused[i], CORE_EV_LINK_FAILED, CHANNEL_CMD);
     for (size_t i = 0; i < n; i++) {
         const struct link *l = core_link_find(h->core, ids[i]);
         if (l == NULL)

@@ -87,6 +87,30 @@ static void test_refused_connections_make_master_sdown(void **state)
     assert_int_equal(h_count(h, "+sdown " MASTER_TEXT), 1);
 }
 
+/* A connection that only dropped (CLIENT KILL) is not evidence that the
+ * node is down, however old its last reply; a refused reconnection is. */
+static void test_dropped_connection_counts_from_the_drop(void **state)
+{
+    struct harness *h = h_open(state, 40);
+    h_setup(h, 0, 0, 1);
+    h_run(h, 3000);
+    struct link *l = h_master(h)->inst.link;
+    uint64_t id = l->id;
+    l->act_ping_ms = 0;
+    l->last_avail_ms = h->now.mono_ms - H_DOWN_AFTER_MS - 500;
+    h_link_event(h, id, CORE_EV_LINK_DOWN, CHANNEL_CMD);
+    struct core_event tick = {.type = CORE_EV_TICK};
+    h->now.mono_ms += H_TICK_MS;
+    h->now.wall_ms += H_TICK_MS;
+    h_step(h, &tick);
+    assert_int_equal(h_count(h, "+sdown"), 0);
+    h_link_event(h, id, CORE_EV_LINK_FAILED, CHANNEL_CMD);
+    h->now.mono_ms += H_TICK_MS;
+    h->now.wall_ms += H_TICK_MS;
+    h_step(h, &tick);
+    assert_int_equal(h_count(h, "+sdown " MASTER_TEXT), 1);
+}
+
 /* LOADING and MASTERDOWN errors mean the node is alive, as Redis counts
  * them; any other error does not. */
 static void test_loading_reply_counts_as_available(void **state)
@@ -723,6 +747,7 @@ int main(void)
         H_TEST(test_silent_master_is_sdown_after_down_after_and_not_before),
         H_TEST(test_master_answering_again_clears_sdown),
         H_TEST(test_refused_connections_make_master_sdown),
+        H_TEST(test_dropped_connection_counts_from_the_drop),
         H_TEST(test_loading_reply_counts_as_available),
         H_TEST(test_masterdown_reply_counts_as_available),
         H_TEST(test_other_error_reply_does_not_count_as_available),
