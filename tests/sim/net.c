@@ -422,6 +422,12 @@ void net_connect_done(struct sim *sim, uint64_t conn_id)
             olink_failed(sim, o);
         }
         c->owner = NULL;
+        /* As the daemon's shell does: a failed attempt is reported. */
+        if (c->channel == CHANNEL_CMD) {
+            struct core_event fev = {.type = CORE_EV_LINK_FAILED, .link_id = c->link_id,
+                                     .channel = CHANNEL_CMD};
+            sentinel_feed(sim, s, &fev);
+        }
         return;
     }
     c->state = CONN_UP;
