@@ -136,9 +136,17 @@ static int replica_better(const struct instance *a, const struct instance *b)
 
 struct instance *failover_select_replica(const struct master *m, const struct core_time *now)
 {
-    int64_t max_down = m->inst.down_after_ms * 10;
+    /* A replica may have lost its master link at most 10 x down-after
+     * before the master itself went silent.  Redis Sentinel measures the
+     * silence from its own SDOWN, which starts late after TILT and then
+     * refuses every replica round after round; the last valid reply we had
+     * from the master is the better witness. */
+    int64_t silent_ms = 0;
     if (m->inst.flags & FLAG_S_DOWN)
-        max_down += now->mono_ms - m->inst.s_down_since_ms;
+        silent_ms = now->mono_ms - m->inst.s_down_since_ms;
+    if (now->mono_ms - m->inst.link->last_avail_ms > silent_ms)
+        silent_ms = now->mono_ms - m->inst.link->last_avail_ms;
+    int64_t max_down = m->inst.down_after_ms * 10 + silent_ms;
     struct instance *best = NULL;
     for (size_t i = 0; i < m->replica_count; i++) {
         struct instance *r = m->replicas[i];
