@@ -44,8 +44,8 @@ def setup(daemon, workdir):
 def run(daemons, workroot, rounds, quick, log, profile=None):
     """Returns {"<cmd>-P<n>": {daemon key or "redis-server": [result dicts]}}.
 
-    profile, when given, is called as profile(sentinel proc, fn) around one
-    extra get-master-addr run per daemon at each pipeline depth."""
+    profile, when given, is called as profile(sentinel proc, label, fn)
+    around extra, unmeasured runs against the first daemon (ours)."""
     sentinels, nodes = {}, []
     try:
         for d in daemons:
@@ -74,13 +74,16 @@ def run(daemons, workroot, rounds, quick, log, profile=None):
                     "%s %.0f rps p99 %.2f ms" % (k, v[-1]["rps"], v[-1]["p99_ms"])
                     for k, v in results[key].items())))
         if profile is not None:
-            for pipeline in PIPELINES:
-                n = requests_for("get-master-addr", pipeline, quick) * 2
-                for d in daemons:
+            # Extra, unmeasured runs of about ten seconds each under perf.
+            for name, args, pipeline, n in (
+                    ("get-master-addr", COMMANDS[0][1], 1, 500000),
+                    ("get-master-addr", COMMANDS[0][1], 16, 5000000),
+                    ("masters", COMMANDS[2][1], 16, 1000000)):
+                for d in daemons[:1]:
                     s = sentinels[d.key]
-                    profile(s, "discovery-get-master-addr-P%d" % pipeline,
-                            lambda s=s, p=pipeline, n=n: procs.redis_benchmark(
-                                s.port, COMMANDS[0][1], CLIENTS, n, p))
+                    profile(s, "discovery-%s-P%d" % (name, pipeline),
+                            lambda s=s, a=args, p=pipeline, n=n: procs.redis_benchmark(
+                                s.port, a, CLIENTS, n, p))
         return results
     finally:
         procs.stop_many(list(sentinels.values()) + nodes)

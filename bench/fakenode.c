@@ -66,10 +66,10 @@ struct conn {
     struct node *node; /* NULL on the control port */
     struct buffer in;
     struct buffer out;
-    int subscribed;    /* to __sentinel__:hello, the only channel kept */
+    int subscribed; /* to __sentinel__:hello, the only channel kept */
     int in_multi;
-    int closing;       /* close once the output is written */
-    int dead;          /* closed; freed after the current batch of events */
+    int closing; /* close once the output is written */
+    int dead;    /* closed; freed after the current batch of events */
     int queued_count;
     struct request queued[FAKENODE_MAX_QUEUED];
     struct conn *prev, *next; /* the node's connections */
@@ -356,8 +356,7 @@ static void info_reply(struct conn *c)
                        "# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n"
                        "process_id:%d\r\nrun_id:%s\r\ntcp_port:%d\r\n"
                        "uptime_in_seconds:%lld\r\n\r\n# Replication\r\nrole:%s\r\n",
-                       (int)getpid(), n->run_id, n->port,
-                       (long long)((now_ms() - start_ms) / 1000),
+                       (int)getpid(), n->run_id, n->port, (long long)((now_ms() - start_ms) / 1000),
                        n->is_master ? "master" : "slave");
     buffer_append(&b, text, (size_t)len);
     if (n->is_master)
@@ -366,7 +365,8 @@ static void info_reply(struct conn *c)
         info_replica_section(n, &b, offset);
     len = snprintf(text, sizeof(text),
                    "master_failover_state:no-failover\r\n"
-                   "master_replid:%s\r\nmaster_repl_offset:%lld\r\n", n->run_id, offset);
+                   "master_replid:%s\r\nmaster_repl_offset:%lld\r\n",
+                   n->run_id, offset);
     buffer_append(&b, text, (size_t)len);
     reply_bulk(c, b.data, b.len);
     free(b.data);

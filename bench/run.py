@@ -18,6 +18,7 @@ bench starts is stopped by PID on exit, also on Ctrl-C.
 import argparse
 import datetime
 import hashlib
+import json
 import os
 import platform
 import resource
@@ -62,6 +63,8 @@ def parse_args():
                     help="perf-record sentineld during discovery and scale")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--markdown", metavar="JSON",
+                    help="print the table of an earlier result file as Markdown and exit")
     return ap.parse_args()
 
 
@@ -72,7 +75,7 @@ def plan(args):
              "scale_sizes": [100, 500], "scale_rounds": 1, "window_s": 10, "settle_s": 2,
              "clients_rounds": 1}
     else:
-        p = {"fo_kill": 6, "fo_stop": 5, "fo_slow": 5, "disc_rounds": 3,
+        p = {"fo_kill": 6, "fo_stop": 5, "fo_slow": 5, "disc_rounds": 5,
              "scale_sizes": [100, 500, 1000], "scale_rounds": 2, "window_s": 30,
              "settle_s": 5, "clients_rounds": 2}
     if args.rounds:
@@ -97,6 +100,12 @@ def snapshot_binary(path, workroot):
     return copy, digest
 
 
+def repo_relative(path):
+    """path relative to the repository when it lies inside it."""
+    path = os.path.abspath(path)
+    return os.path.relpath(path, ROOT) if path.startswith(ROOT + os.sep) else path
+
+
 def git_head():
     try:
         res = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
@@ -109,11 +118,11 @@ def git_head():
 def make_profiler(workroot, outdir, stamp, ours_key):
     """A profile(sentinel, label, fn) that runs fn under perf record when
     the sentinel is ours, and saves the report text next to the JSON."""
-    def profile(sentinel, label, fn):
+    def profile(sentinel, label, fn, freq=499):
         if sentinel.daemon.key != ours_key or shutil.which("perf") is None:
             return fn()
         data = os.path.join(workroot, "%s.perf.data" % label)
-        rec = procs.Proc(["perf", "record", "-F", "499", "--call-graph", "dwarf,16384",
+        rec = procs.Proc(["perf", "record", "-F", str(freq), "--call-graph", "dwarf,16384",
                           "-p", str(sentinel.pid), "-o", data], workroot, "perf")
         time.sleep(0.5)
         try:
@@ -229,8 +238,19 @@ def run_clients(daemons, workroot, p, args, table, doc):
                   [r.get(metric) for r in res[b]])
 
 
+def print_markdown(path):
+    with open(path) as f:
+        doc = json.load(f)
+    table = report.Table()
+    table.rows = doc["table"]
+    print(table.markdown("sentineld", "redis-sentinel"))
+    return 0
+
+
 def main():
     args = parse_args()
+    if args.markdown:
+        return print_markdown(args.markdown)
     only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(only) - set(SCENARIOS)
     if unknown:
@@ -241,7 +261,10 @@ def main():
 
     def on_signal(sig, frame):
         raise KeyboardInterrupt
+    # Also SIGINT: a shell starting us in the background may have left it
+    # ignored, and Ctrl-C must still stop every process we started.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
 
     p = plan(args)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -257,13 +280,14 @@ def main():
                "quick": args.quick, "plan": p, "seed": args.seed,
                "machine": {"cpus": os.cpu_count(), "kernel": platform.release(),
                            "loadavg_start": os.getloadavg()},
-               "daemons": {"sentineld": {"path": args.sentineld, "sha256_16": digest,
+               "daemons": {"sentineld": {"path": repo_relative(args.sentineld),
+                                         "sha256_16": digest,
                                          "git_head": git_head(), "version": ours.version()},
                            "redis-sentinel": {"path": args.reference,
                                               "version": theirs.version()}},
                "scenarios": {}}
         log("sentineld %s (%s, git %s) vs %s; %d CPUs; load %.2f"
-            % (args.sentineld, digest, doc["daemons"]["sentineld"]["git_head"],
+            % (repo_relative(args.sentineld), digest, doc["daemons"]["sentineld"]["git_head"],
                doc["daemons"]["redis-sentinel"]["version"], os.cpu_count(),
                os.getloadavg()[0]))
         profile = make_profiler(workroot, args.out, stamp, ours.key) if args.profile else None

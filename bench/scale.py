@@ -75,14 +75,17 @@ def base_rss(daemon, workdir, fakenode_bin, settle_s):
         procs.stop_many([p for p in (s, fake) if p is not None])
 
 
-def one_run(daemon, workdir, n, fakenode_bin, real_max, window_s, settle_s, profile=None):
-    fake = None
+def start_nodes(workdir, n, fakenode_bin, real_max):
+    """Returns (pairs, processes, fakenode or None)."""
     if n <= real_max:
         pairs, nodes = start_real(os.path.join(workdir, "nodes"), n)
-        cpu_probe = None
-    else:
-        fake = procs.FakeNodes(fakenode_bin, os.path.join(workdir, "fake"), n)
-        pairs, nodes, cpu_probe = fake.pairs, [fake], fake
+        return pairs, nodes, None
+    fake = procs.FakeNodes(fakenode_bin, os.path.join(workdir, "fake"), n)
+    return fake.pairs, [fake], fake
+
+
+def one_run(daemon, workdir, n, fakenode_bin, real_max, window_s, settle_s):
+    pairs, nodes, fake = start_nodes(workdir, n, fakenode_bin, real_max)
     s = collector = None
     try:
         s = start_sentinel(daemon, workdir, pairs)
@@ -96,7 +99,7 @@ def one_run(daemon, workdir, n, fakenode_bin, real_max, window_s, settle_s, prof
         collector = fo.EventCollector(s.port)
         collector.start()
         time.sleep(settle_s)
-        out.update(steady(s, cpu_probe, window_s, collector, profile, n))
+        out.update(steady(s, fake, window_s, collector))
         procs.wait_until(lambda: not in_tilt(s.port), 60, "%s to leave TILT" % s.name,
                          interval=0.2)
         out["failover_ms"] = fail_one(s, fake, nodes, pairs, collector)
@@ -107,14 +110,27 @@ def one_run(daemon, workdir, n, fakenode_bin, real_max, window_s, settle_s, prof
         procs.stop_many([p for p in [s] + nodes if p is not None])
 
 
-def steady(s, cpu_probe, window_s, collector, profile, n):
+def profile_run(daemon, workdir, n, fakenode_bin, real_max, window_s, settle_s, profile):
+    """An extra, unmeasured run under the profiler: start-up until every
+    master is discovered, then the steady state."""
+    pairs, nodes, _ = start_nodes(workdir, n, fakenode_bin, real_max)
+    s = None
+    try:
+        s = start_sentinel(daemon, workdir, pairs)
+        profile(s, "scale-N%d-startup" % n, lambda: procs.wait_until(
+            lambda: all_discovered(s.port, n), 180, "discovery", interval=0.1), freq=97)
+        procs.wait_until(lambda: not in_tilt(s.port), 120, "TILT to end", interval=0.2)
+        time.sleep(settle_s)
+        profile(s, "scale-N%d-steady" % n, lambda: time.sleep(window_s))
+    finally:
+        procs.stop_many([p for p in [s] + nodes if p is not None])
+
+
+def steady(s, cpu_probe, window_s, collector):
     t0 = time.monotonic()
     c0 = s.cpu_ticks()
     f0 = cpu_probe.cpu_ticks() if cpu_probe else None
-    if profile is not None:
-        profile(s, "scale-N%d" % n, lambda: time.sleep(window_s))
-    else:
-        time.sleep(window_s)
+    time.sleep(window_s)
     c1 = s.cpu_ticks()
     f1 = cpu_probe.cpu_ticks() if cpu_probe else None
     t1 = time.monotonic()
@@ -163,9 +179,8 @@ def run(daemons, workroot, sizes, rounds, fakenode_bin, real_max, window_s, sett
         for i in range(rounds):
             for d in daemons:
                 wd = os.path.join(workroot, "scale-%d-%s-%d" % (n, d.key, i))
-                prof = profile if (profile is not None and i == 0) else None
                 try:
-                    r = one_run(d, wd, n, fakenode_bin, real_max, window_s, settle_s, prof)
+                    r = one_run(d, wd, n, fakenode_bin, real_max, window_s, settle_s)
                 except procs.BenchError as exc:
                     r = {"error": str(exc)}
                 r["real_instances"] = n <= real_max
@@ -175,4 +190,8 @@ def run(daemons, workroot, sizes, rounds, fakenode_bin, real_max, window_s, sett
                         (r["rss_mb"] * 1048576.0 - base) / 1024.0 / (2 * n - 2), 2)
                 results[key][d.key].append(r)
                 log("  N=%-5d %-14s round %d: %s" % (n, d.label, i + 1, r))
+        if profile is not None:
+            wd = os.path.join(workroot, "scale-%d-profile" % n)
+            profile_run(daemons[0], wd, n, fakenode_bin, real_max, min(window_s, 15),
+                        settle_s, profile)
     return results
