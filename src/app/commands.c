@@ -1779,6 +1779,15 @@ static const struct command_arg commands_args_types[] = {
     {"pubsub", "pure-token", "PUBSUB", 0, NULL, 0},
 };
 
+/* CLIENT KILL TYPE also takes the old name "slave", and says so. */
+static const struct command_arg commands_args_kill_types[] = {
+    {"normal", "pure-token", "NORMAL", 0, NULL, 0},
+    {"master", "pure-token", "MASTER", 0, NULL, 0},
+    {"slave", "pure-token", "SLAVE", 0, NULL, 0},
+    {"replica", "pure-token", "REPLICA", 0, NULL, 0},
+    {"pubsub", "pure-token", "PUBSUB", 0, NULL, 0},
+};
+
 static const struct command_arg commands_args_client_list[] = {
     {"client-type", "oneof", "TYPE", ARG_OPTIONAL, ARGS(commands_args_types)},
     {"client-id", "integer", "ID", ARG_OPTIONAL | ARG_MULTIPLE, NULL, 0},
@@ -1786,7 +1795,8 @@ static const struct command_arg commands_args_client_list[] = {
 
 static const struct command_arg commands_args_kill_filters[] = {
     {"client-id", "integer", "ID", ARG_OPTIONAL, NULL, 0},
-    {"client-type", "oneof", "TYPE", ARG_OPTIONAL, ARGS(commands_args_types)},
+    {"client-type", "oneof", "TYPE", ARG_OPTIONAL,
+     ARGS(commands_args_kill_types)},
     {"username", "string", "USER", ARG_OPTIONAL, NULL, 0},
     {"addr", "string", "ADDR", ARG_OPTIONAL, NULL, 0},
     {"laddr", "string", "LADDR", ARG_OPTIONAL, NULL, 0},
