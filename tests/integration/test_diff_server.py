@@ -6,8 +6,8 @@ connections; reply types, field names and their order, and error texts
 must match, with times, ids, ports and counters masked.
 
 Differences that stay are named below with their reasons (INFO_EXTRA,
-MISSING_SUBCOMMANDS, EXTRA_SUBCOMMANDS, OWN_EVENT_ORDER); the tests check
-that each is still what the list says.
+MISSING_SUBCOMMANDS, EXTRA_SUBCOMMANDS, DOC_ARGUMENTS_OWN,
+OWN_EVENT_ORDER); the tests check that each is still what the list says.
 """
 
 import pytest
@@ -583,3 +583,73 @@ def test_hello_3_switches_every_reply(pair):
                                     "nosuch")) == "null-array", s.name
             c.sock.sendall(harness.encode_command("SUBSCRIBE", "x"))
             assert not isinstance(c.read_reply(), Push), s.name
+
+
+
+# COMMAND DOCS: sentineld's table describes commands in its own words
+# (summaries, complexity, argument names and their nesting), and has none
+# of Redis's documentation metadata (history, doc_flags, per-argument
+# since); only redis-cli reads these, for hints.  What is compared for
+# every command and subcommand: the reply types, the group, whether it
+# takes arguments or has subcommands, and the keywords (tokens) anywhere
+# in its arguments.  Entries that differ even so:
+DOC_ARGUMENTS_OWN = {
+    "command|getkeys": "sentineld lists its arguments; Redis 7.0 lists "
+                       "none",
+    "command|getkeysandflags": "sentineld lists its arguments; Redis 7.0 "
+                               "lists none",
+    "sentinel|simulate-failure": "sentineld gives its pure-token "
+                                 "arguments their tokens; Redis 7.0 "
+                                 "leaves them out",
+}
+
+
+def doc_tokens(args):
+    out = []
+    for a in args:
+        d = dict(field_pairs(a))
+        if "token" in d:
+            out.append(text(d["token"]).upper())
+        if "arguments" in d:
+            out += doc_tokens(d["arguments"])
+    return out
+
+
+def shape_doc_outline(doc):
+    d = dict(field_pairs(doc))
+    return [type_name(doc), text(d.get("group", b"")),
+            sorted(k for k in d if k in ("arguments", "subcommands")),
+            sorted(doc_tokens(d.get("arguments", [])))]
+
+
+def docs_by_name(reply):
+    """COMMAND DOCS as {name: doc}, subcommands included by full name."""
+    out = {}
+    for name, doc in field_pairs(reply):
+        out[name] = doc
+        for k, v in field_pairs(doc):
+            if k == "subcommands":
+                out.update(docs_by_name(v))
+    return out
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_every_command_doc(pair, resp):
+    """COMMAND DOCS for every command and subcommand: the same outline on
+    both, except the entries in DOC_ARGUMENTS_OWN (which must really
+    differ)."""
+    ref, dut = call_both(pair, ("COMMAND", "DOCS"), resp)
+    assert type_name(ref) == type_name(dut), (ref, dut)
+    ref, dut = docs_by_name(ref), docs_by_name(dut)
+    problems = []
+    for name in sorted(set(ref) & set(dut)):
+        a, b = shape_doc_outline(ref[name]), shape_doc_outline(dut[name])
+        if name in DOC_ARGUMENTS_OWN and not reference():
+            if a == b:
+                problems.append("%s: no difference left" % name)
+        elif a != b:
+            problems.append("%s:\n ref %r\n dut %r" % (name, a, b))
+    assert not problems, "\n".join(problems)
+    names = set(ref) ^ set(dut)
+    unlisted = names - set(MISSING_SUBCOMMANDS) - set(EXTRA_SUBCOMMANDS)
+    assert not unlisted, unlisted
