@@ -653,3 +653,33 @@ def test_every_command_doc(pair, resp):
     names = set(ref) ^ set(dut)
     unlisted = names - set(MISSING_SUBCOMMANDS) - set(EXTRA_SUBCOMMANDS)
     assert not unlisted, unlisted
+
+
+CLIENT_STABLE = ("name", "flags", "db", "sub", "psub", "ssub", "multi",
+                 "cmd", "user", "redir", "resp", "events")
+
+
+def client_fields(line):
+    d = dict(f.split("=", 1) for f in text(line).split())
+    return {k: d.get(k) for k in CLIENT_STABLE}
+
+
+@pytest.mark.parametrize("resp", [2, 3])
+def test_client_line_values(pair, resp):
+    """The values in CLIENT INFO / LIST that do not depend on memory or
+    time agree: a named connection, and a subscribed one seen from
+    another connection."""
+    got = {}
+    for s in (pair.ref, pair.dut):
+        with connect(s.port, resp) as c:
+            c.call("CLIENT", "SETNAME", "me")
+            c.call("SENTINEL", "MYID")
+            mine = client_fields(c.call("CLIENT", "INFO"))
+        with connect(s.port, resp) as c:
+            c.call("SUBSCRIBE", "x")
+            c.call("PSUBSCRIBE", "y*")
+            with connect(s.port, resp) as other:
+                sub = client_fields(other.call("CLIENT", "LIST", "TYPE",
+                                               "pubsub"))
+        got[s.name] = (mine, sub)
+    assert got[pair.dut.name] == got[pair.ref.name], got
