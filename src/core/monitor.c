@@ -415,8 +415,11 @@ static void apply_info(struct core *core, const struct core_time *now, struct in
         inst->role_reported_ms = now->mono_ms;
         if (inst->kind == INSTANCE_REPLICA)
             inst->replica_conf_change_ms = now->mono_ms;
-        core_act_event(out, LOG_VERBOSE, "+role-change", inst, " new reported role is %s",
-                       info->role == ROLE_MASTER ? "master" : "slave");
+        /* "+" when the reported role agrees with what we hold the instance
+         * to be, "-" when it does not, as Redis Sentinel signs it. */
+        int coherent = (inst->kind == INSTANCE_MASTER) == (info->role == ROLE_MASTER);
+        core_act_event(out, LOG_VERBOSE, coherent ? "+role-change" : "-role-change", inst,
+                       " new reported role is %s", info->role == ROLE_MASTER ? "master" : "slave");
     }
     if (info->role == ROLE_REPLICA) {
         inst->master_link_up = info->master_link_up;

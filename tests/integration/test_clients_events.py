@@ -230,12 +230,6 @@ def test_resp3_listener_gets_the_same_events(runs):
 
 
 @pytest.mark.sentineld_only
-@pytest.mark.xfail(strict=True, reason=(
-    "src/core/monitor.c publishes +role-change for every change; Redis "
-    "publishes -role-change when the new role differs from what the "
-    "sentinel holds the instance to be (a replica reporting master while "
-    "it is promoted), +role-change when it agrees.  The fix belongs in "
-    "the core."))
 def test_role_change_sign(runs):
     """The leader sees the promoted replica report role master while it
     still counts it as a replica: -role-change in Redis."""

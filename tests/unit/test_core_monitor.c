@@ -151,7 +151,7 @@ static void test_master_reporting_replica_role_for_long_is_sdown(void **state)
     /* Someone made it a replica of a node we do not know; it still answers
      * PING, but a master that is not a master is down (as in Redis). */
     h_node_apply_slaveof(h, &h->nodes[0], 2, "10.0.0.9", 6379);
-    long changed = h_run_until(h, "+role-change " MASTER_TEXT " new reported role is slave",
+    long changed = h_run_until(h, "-role-change " MASTER_TEXT " new reported role is slave",
                                INFO_PERIOD_MS + 500);
     assert_true(changed >= 0);
     int64_t seen = H_START_MONO_MS + h->log[changed].at_ms;
@@ -295,7 +295,7 @@ static void test_replica_turning_master_is_a_role_change(void **state)
     h_setup(h, 1, 0, 1);
     h_run(h, 2000);
     h->nodes[1].role = ROLE_MASTER;
-    assert_true(h_run_until(h, "+role-change slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster "
+    assert_true(h_run_until(h, "-role-change slave 10.0.0.2:6379 10.0.0.2 6379 @ mymaster "
                             "10.0.0.1 6379 new reported role is master",
                             INFO_PERIOD_MS + 500) >= 0);
     assert_int_equal(h_replica(h, "10.0.0.2", 6379)->role_reported, ROLE_MASTER);
