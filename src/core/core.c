@@ -88,8 +88,6 @@ uint64_t core_prng_next(struct core_prng *prng)
     return result;
 }
 
-static void index_del(struct core *core, uint64_t id);
-
 /* --- life cycle ------------------------------------------------------------------ */
 
 struct core *core_new(const char *myid, uint64_t seed)
@@ -143,7 +141,7 @@ static void master_free(struct core *core, struct master *m)
     free(m->auth_pass);
     free(m->notification_script);
     free(m->client_reconfig_script);
-    index_del(core, m->inst.id);
+    idmap_del(&core->instances_by_id, m->inst.id);
     if (m->inst.link != NULL)
         core_link_release(core, m->inst.link);
     free(m->inst.name);
@@ -163,8 +161,9 @@ void core_free(struct core *core)
         core_link_release(core, core->peers[i].link);
     free(core->peers);
     CORE_ASSERT(core->links == NULL);
-    CORE_ASSERT(core->index_count == 0);
-    free(core->index);
+    CORE_ASSERT(core->instances_by_id.count == 0 && core->links_by_id.count == 0);
+    idmap_clear(&core->instances_by_id);
+    idmap_clear(&core->links_by_id);
     free(core->settings.announce_ip);
     free(core->settings.sentinel_user);
     free(core->settings.sentinel_pass);
@@ -189,6 +188,7 @@ struct link *core_link_acquire(struct core *core, enum link_class cls,
     }
     struct link *l = core_xcalloc(1, sizeof(*l));
     l->id = core->next_id++;
+    idmap_put(&core->links_by_id, l->id, l);
     l->cls = cls;
     l->addr = *addr;
     l->refcount = 1;
@@ -205,6 +205,7 @@ void core_link_release(struct core *core, struct link *link)
 {
     if (link == NULL || --link->refcount > 0)
         return;
+    idmap_del(&core->links_by_id, link->id);
     for (struct link **p = &core->links; *p != NULL; p = &(*p)->next) {
         if (*p == link) {
             *p = link->next;
@@ -226,10 +227,7 @@ void core_link_set_auth(struct link *link, const char *user, const char *pass)
 
 struct link *core_link_find(const struct core *core, uint64_t id)
 {
-    for (struct link *l = core->links; l != NULL; l = l->next)
-        if (l->id == id)
-            return l;
-    return NULL;
+    return idmap_get(&core->links_by_id, id);
 }
 
 /* A new link counts as pinged and available at creation, so that a node we
@@ -243,70 +241,11 @@ void core_link_start_clock(struct link *link, const struct core_time *now)
     }
 }
 
-/* --- the id index: replies carry an instance id, found in O(1) --------------- */
-
-static size_t index_slot(const struct core *core, uint64_t id)
-{
-    return (size_t)(id * 0x9e3779b97f4a7c15ULL) & (core->index_cap - 1);
-}
-
-static void index_put(struct core *core, struct instance *inst);
-
-static void index_grow(struct core *core)
-{
-    struct instance **old = core->index;
-    size_t old_cap = core->index_cap;
-    core->index_cap = old_cap ? old_cap * 2 : 64;
-    core->index = core_xcalloc(core->index_cap, sizeof(*core->index));
-    core->index_count = 0;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i] != NULL)
-            index_put(core, old[i]);
-    free(old);
-}
-
-static void index_put(struct core *core, struct instance *inst)
-{
-    if ((core->index_count + 1) * 2 > core->index_cap)
-        index_grow(core);
-    size_t i = index_slot(core, inst->id);
-    while (core->index[i] != NULL)
-        i = (i + 1) & (core->index_cap - 1);
-    core->index[i] = inst;
-    core->index_count++;
-}
-
-static void index_del(struct core *core, uint64_t id)
-{
-    if (core->index_cap == 0)
-        return;
-    size_t i = index_slot(core, id);
-    while (core->index[i] != NULL && core->index[i]->id != id)
-        i = (i + 1) & (core->index_cap - 1);
-    if (core->index[i] == NULL)
-        return;
-    core->index[i] = NULL;
-    core->index_count--;
-    /* Re-seat the rest of the cluster so lookups never stop at the hole. */
-    for (size_t j = (i + 1) & (core->index_cap - 1); core->index[j] != NULL;
-         j = (j + 1) & (core->index_cap - 1)) {
-        struct instance *moved = core->index[j];
-        core->index[j] = NULL;
-        core->index_count--;
-        index_put(core, moved);
-    }
-}
+/* --- lookups by id: replies carry ids, found in O(1) ------------------------- */
 
 struct instance *core_instance_find(const struct core *core, uint64_t id)
 {
-    if (core->index_cap == 0)
-        return NULL;
-    for (size_t i = index_slot(core, id);; i = (i + 1) & (core->index_cap - 1)) {
-        if (core->index[i] == NULL)
-            return NULL;
-        if (core->index[i]->id == id)
-            return core->index[i];
-    }
+    return idmap_get(&core->instances_by_id, id);
 }
 
 /* --- instances ----------------------------------------------------------------------- */
@@ -317,7 +256,7 @@ struct instance *core_instance_new(struct core *core, enum instance_kind kind,
 {
     struct instance *inst = core_xcalloc(1, sizeof(*inst));
     inst->id = core->next_id++;
-    index_put(core, inst);
+    idmap_put(&core->instances_by_id, inst->id, inst);
     inst->kind = kind;
     inst->master = master;
     snprintf(inst->addr.host, sizeof(inst->addr.host), "%s", host);
@@ -345,7 +284,7 @@ void core_instance_free(struct core *core, struct instance *inst)
 {
     if (inst == NULL)
         return;
-    index_del(core, inst->id);
+    idmap_del(&core->instances_by_id, inst->id);
     core_link_release(core, inst->link);
     free(inst->name);
     free(inst->info_cache);
@@ -388,7 +327,7 @@ struct master *core_master_add(struct core *core, const char *name, const char *
         return NULL;
     struct master *m = core_xcalloc(1, sizeof(*m));
     m->inst.id = core->next_id++;
-    index_put(core, &m->inst);
+    idmap_put(&core->instances_by_id, m->inst.id, &m->inst);
     m->inst.kind = INSTANCE_MASTER;
     m->inst.master = m;
     m->inst.name = core_xstrdup(name);

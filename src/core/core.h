@@ -10,6 +10,7 @@
 #ifndef SENTINELD_CORE_CORE_H
 #define SENTINELD_CORE_CORE_H
 
+#include "core/idmap.h"
 #include "core/model.h"
 
 /* Time as the caller sees it: a monotonic clock for every timeout, and the
@@ -134,9 +135,8 @@ struct core {
     struct static_peer *peers;
     size_t peer_count;
     struct link *links;       /* every link, owned */
-    struct instance **index;  /* instances by id, open addressing */
-    size_t index_cap;
-    size_t index_count;
+    struct idmap instances_by_id;
+    struct idmap links_by_id;
     uint64_t next_id;
     struct core_settings settings;
     struct core_timing timing;

@@ -94,8 +94,10 @@ static void send_periodic(struct core *core, const struct core_time *now,
     struct master *m = inst->master;
     const struct core_timing *tm = m->timing;
     int64_t info_period = tm->info_period_ms;
+    /* From SDOWN on (Redis waits for ODOWN) so that replica selection has
+     * fresh INFO when the failover starts. */
     if (inst->kind == INSTANCE_REPLICA &&
-        (m->inst.flags & (FLAG_O_DOWN | FLAG_FAILOVER_IN_PROGRESS)))
+        (m->inst.flags & (FLAG_S_DOWN | FLAG_O_DOWN | FLAG_FAILOVER_IN_PROGRESS)))
         info_period = INFO_PERIOD_FAST_MS;
     if (inst->kind == INSTANCE_MASTER && (inst->flags & FLAG_FAILOVER_IN_PROGRESS))
         info_period = INFO_PERIOD_FAST_MS;

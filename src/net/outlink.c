@@ -20,6 +20,7 @@
 #include "app/app.h"
 #include "app/log.h"
 #include "core/hello.h"
+#include "core/idmap.h"
 #include "net/outlink.h"
 #include "net/tls.h"
 
@@ -42,8 +43,8 @@ struct conn {
     enum conn_state state;
     struct bufferevent *bev;
     redisReader *reader;
-    struct pending *queue; /* ring buffer */
-    size_t head, count;
+    struct pending *queue; /* ring buffer, grown up to OUTLINK_MAX_QUEUED */
+    size_t head, count, cap;
     size_t reply_bytes;    /* fed since the last complete reply */
     int64_t next_attempt_ms;
     int64_t backoff_ms;
@@ -60,77 +61,9 @@ struct outlink {
 struct outlink_set {
     struct event_base *base;
     struct app *app;
-    struct outlink **slots; /* open addressing by id; NULL = empty */
-    size_t cap;
-    size_t count;
+    struct idmap by_id;     /* link id -> struct outlink */
     int freeing;
 };
-
-/* --- the id table ------------------------------------------------------------ */
-
-static size_t slot_of(const struct outlink_set *set, uint64_t id)
-{
-    return (size_t)(id * 0x9e3779b97f4a7c15ULL) & (set->cap - 1);
-}
-
-static struct outlink *table_get(const struct outlink_set *set, uint64_t id)
-{
-    if (set->cap == 0)
-        return NULL;
-    for (size_t i = slot_of(set, id);; i = (i + 1) & (set->cap - 1)) {
-        if (set->slots[i] == NULL)
-            return NULL;
-        if (set->slots[i]->id == id)
-            return set->slots[i];
-    }
-}
-
-static void table_put(struct outlink_set *set, struct outlink *ol);
-
-static void table_grow(struct outlink_set *set)
-{
-    struct outlink **old = set->slots;
-    size_t old_cap = set->cap;
-    set->cap = old_cap ? old_cap * 2 : 64;
-    set->slots = calloc(set->cap, sizeof(*set->slots));
-    if (set->slots == NULL)
-        abort();
-    set->count = 0;
-    for (size_t i = 0; i < old_cap; i++)
-        if (old[i] != NULL)
-            table_put(set, old[i]);
-    free(old);
-}
-
-static void table_put(struct outlink_set *set, struct outlink *ol)
-{
-    if ((set->count + 1) * 2 > set->cap)
-        table_grow(set);
-    size_t i = slot_of(set, ol->id);
-    while (set->slots[i] != NULL)
-        i = (i + 1) & (set->cap - 1);
-    set->slots[i] = ol;
-    set->count++;
-}
-
-/* Removes by backward-shift so lookups never stop early at a hole. */
-static void table_del(struct outlink_set *set, uint64_t id)
-{
-    size_t i = slot_of(set, id);
-    while (set->slots[i] != NULL && set->slots[i]->id != id)
-        i = (i + 1) & (set->cap - 1);
-    if (set->slots[i] == NULL)
-        return;
-    set->slots[i] = NULL;
-    set->count--;
-    for (size_t j = (i + 1) & (set->cap - 1); set->slots[j] != NULL;
-         j = (j + 1) & (set->cap - 1)) {
-        struct outlink *moved = set->slots[j];
-        set->slots[j] = NULL;
-        set->count--;
-        table_put(set, moved);
-    }
-}
 
 /* --- connections ------------------------------------------------------------- */
 
@@ -170,7 +103,7 @@ static void conn_failed(struct conn *c)
         struct core_event ev = {.type = CORE_EV_LINK_FAILED, .link_id = id,
                                 .channel = CHANNEL_CMD};
         feed(set, &ev);
-        if (table_get(set, id) == NULL)
+        if (idmap_get(&set->by_id, id) == NULL)
             return;
     }
     c->backoff_ms = c->backoff_ms ? c->backoff_ms * 2 : OUTLINK_BACKOFF_MIN_MS;
@@ -181,14 +114,25 @@ static void conn_failed(struct conn *c)
 
 static int conn_queue_push(struct conn *c, enum core_tag tag, uint64_t ctx, int internal)
 {
-    if (c->queue == NULL) {
-        c->queue = calloc(OUTLINK_MAX_QUEUED, sizeof(*c->queue));
-        if (c->queue == NULL)
+    if (c->count == c->cap) {
+        /* Most links have a handful of commands in flight: start small and
+         * grow, keeping the order of what is queued. */
+        if (c->cap == OUTLINK_MAX_QUEUED)
+            return -1;
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        if (cap > OUTLINK_MAX_QUEUED)
+            cap = OUTLINK_MAX_QUEUED;
+        struct pending *q = calloc(cap, sizeof(*q));
+        if (q == NULL)
             abort();
+        for (size_t i = 0; i < c->count; i++)
+            q[i] = c->queue[(c->head + i) % c->cap];
+        free(c->queue);
+        c->queue = q;
+        c->cap = cap;
+        c->head = 0;
     }
-    if (c->count == OUTLINK_MAX_QUEUED)
-        return -1;
-    struct pending *p = &c->queue[(c->head + c->count) % OUTLINK_MAX_QUEUED];
+    struct pending *p = &c->queue[(c->head + c->count) % c->cap];
     p->tag = tag;
     p->ctx = ctx;
     p->internal = internal;
@@ -267,7 +211,7 @@ static int conn_dispatch(struct conn *c, redisReply *r)
         feed(set, &ev);
     } else if (c->count > 0) {
         struct pending p = c->queue[c->head];
-        c->head = (c->head + 1) % OUTLINK_MAX_QUEUED;
+        c->head = (c->head + 1) % c->cap;
         c->count--;
         if (!p.internal) {
             struct core_reply cr;
@@ -278,7 +222,7 @@ static int conn_dispatch(struct conn *c, redisReply *r)
             free_core_reply(&cr);
         }
     }
-    return table_get(set, id) == ol && c->bev != NULL ? 0 : -1;
+    return idmap_get(&set->by_id, id) == ol && c->bev != NULL ? 0 : -1;
 }
 
 static void on_read(struct bufferevent *bev, void *arg)
@@ -463,10 +407,10 @@ void outlink_set_free(struct outlink_set *set)
     if (set == NULL)
         return;
     set->freeing = 1;
-    for (size_t i = 0; i < set->cap; i++)
-        if (set->slots[i] != NULL)
-            outlink_free(set->slots[i]);
-    free(set->slots);
+    for (size_t i = 0; i < set->by_id.cap; i++)
+        if (set->by_id.slots[i].id != 0)
+            outlink_free(set->by_id.slots[i].ptr);
+    idmap_clear(&set->by_id);
     free(set);
 }
 
@@ -480,7 +424,7 @@ static struct outlink *outlink_new(struct outlink_set *set, uint64_t id)
     ol->cmd.owner = ol->pubsub.owner = ol;
     ol->cmd.channel = CHANNEL_CMD;
     ol->pubsub.channel = CHANNEL_PUBSUB;
-    table_put(set, ol);
+    idmap_put(&set->by_id, ol->id, ol);
     return ol;
 }
 
@@ -489,7 +433,7 @@ void outlink_set_reconcile(struct outlink_set *set)
     const struct core *core = set->app->core;
     int64_t now = set->app->now.mono_ms;
     for (const struct link *l = core->links; l != NULL; l = l->next) {
-        struct outlink *ol = table_get(set, l->id);
+        struct outlink *ol = idmap_get(&set->by_id, l->id);
         if (ol == NULL)
             ol = outlink_new(set, l->id);
         ol->seen = 1;
@@ -502,9 +446,9 @@ void outlink_set_reconcile(struct outlink_set *set)
     /* Collect first, delete after: deleting shifts entries around. */
     struct outlink **dead = NULL;
     size_t ndead = 0;
-    for (size_t i = 0; i < set->cap; i++) {
-        struct outlink *ol = set->slots[i];
-        if (ol == NULL)
+    for (size_t i = 0; i < set->by_id.cap; i++) {
+        struct outlink *ol = set->by_id.slots[i].ptr;
+        if (set->by_id.slots[i].id == 0)
             continue;
         if (ol->seen) {
             ol->seen = 0;
@@ -516,7 +460,7 @@ void outlink_set_reconcile(struct outlink_set *set)
         dead[ndead++] = ol;
     }
     for (size_t i = 0; i < ndead; i++) {
-        table_del(set, dead[i]->id);
+        idmap_del(&set->by_id, dead[i]->id);
         outlink_free(dead[i]);
     }
     free(dead);
@@ -525,7 +469,7 @@ void outlink_set_reconcile(struct outlink_set *set)
 int outlink_set_send(struct outlink_set *set, uint64_t link_id, enum link_channel channel,
                      enum core_tag tag, uint64_t ctx, int argc, char *const *argv)
 {
-    struct outlink *ol = table_get(set, link_id);
+    struct outlink *ol = idmap_get(&set->by_id, link_id);
     if (ol == NULL)
         return -1;
     struct conn *c = channel == CHANNEL_CMD ? &ol->cmd : &ol->pubsub;
@@ -536,10 +480,10 @@ int outlink_set_send(struct outlink_set *set, uint64_t link_id, enum link_channe
 
 void outlink_set_disconnect(struct outlink_set *set, uint64_t link_id)
 {
-    struct outlink *ol = table_get(set, link_id);
+    struct outlink *ol = idmap_get(&set->by_id, link_id);
     if (ol == NULL)
         return;
     conn_close(&ol->cmd, 1);
-    if (table_get(set, link_id) == ol)
+    if (idmap_get(&set->by_id, link_id) == ol)
         conn_close(&ol->pubsub, 1);
 }
