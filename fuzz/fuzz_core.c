@@ -607,6 +607,7 @@ static void core_fuzz_after(struct core_fuzz *f, int tilt_before)
         const struct core_action *a = &f->acts.items[i];
         switch (a->type) {
         case CORE_ACT_PERSIST:
+        case CORE_ACT_PERSIST_LAZY:
             /* The shell writes the state as it is once the step is over. */
             core_fuzz_epochs_take(f, &f->disk);
             break;

@@ -35,6 +35,7 @@ struct app {
     int64_t start_wall_ms;
     char run_id[RUNID_LEN + 1]; /* this process's run id (INFO), not myid */
     int shutting_down;
+    int persist_dirty;      /* a lazy PERSIST waits for the next tick */
 };
 
 /* Reads the clocks into app->now.  The only place the program reads time. */

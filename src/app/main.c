@@ -72,6 +72,10 @@ int app_actions_run(struct app *app)
             persist_pending = 1;
             continue;
         }
+        if (a.type == CORE_ACT_PERSIST_LAZY) {
+            app->persist_dirty = 1;
+            continue;
+        }
         if (persist_pending && a.type != CORE_ACT_LOG) {
             persist_pending = 0;
             if (app_persist(app, NULL, 0) < 0)
@@ -102,6 +106,7 @@ int app_actions_run(struct app *app)
     }
     if (persist_pending) {
         persist_pending = 0;
+        app->persist_dirty = 0;
         if (app_persist(app, NULL, 0) < 0)
             persist_failed = 1;
     }
@@ -139,6 +144,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     outlink_set_reconcile(app->links);
     struct core_event ev = {.type = CORE_EV_TICK};
     app_feed(app, &ev);
+    if (app->persist_dirty) {
+        app->persist_dirty = 0;
+        app_persist(app, NULL, 0);
+    }
     /* Ended scripts are reaped here, as Redis Sentinel does from its
      * timer: no SIGCHLD handler, and at most one tick of delay. */
     scripts_run(app->scripts, app->now.mono_ms, app->core->settings.script_max_exec_ms);

@@ -663,6 +663,11 @@ void core_act_persist(struct core_actions *out)
     core_act_push(out, CORE_ACT_PERSIST);
 }
 
+void core_act_persist_lazy(struct core_actions *out)
+{
+    core_act_push(out, CORE_ACT_PERSIST_LAZY);
+}
+
 void core_act_disconnect(struct core_actions *out, const struct link *link)
 {
     struct core_action *a = core_act_push(out, CORE_ACT_DISCONNECT);

@@ -86,6 +86,7 @@ enum core_action_type {
     CORE_ACT_EVENT,      /* log + pub/sub + notification script */
     CORE_ACT_LOG,        /* a plain log line */
     CORE_ACT_PERSIST,    /* rewrite the config before anything that follows */
+    CORE_ACT_PERSIST_LAZY, /* rewrite the config soon (discovered state only) */
     CORE_ACT_DISCONNECT, /* close a link's connections; the shell reconnects */
     CORE_ACT_RECONFIG_SCRIPT, /* run client-reconfig-script */
     CORE_ACT_CRASH,      /* SIMULATE-FAILURE: exit now */

@@ -54,6 +54,9 @@ void core_act_event(struct core_actions *out, enum core_log_level level,
 void core_act_log(struct core_actions *out, enum core_log_level level,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void core_act_persist(struct core_actions *out);
+/* For state that is only discovered (known replicas and sentinels): saved
+ * at the next tick, so that discovering N instances is not N rewrites. */
+void core_act_persist_lazy(struct core_actions *out);
 void core_act_disconnect(struct core_actions *out, const struct link *link);
 
 /* Epochs above this are refused (see core_epoch_observe). */

@@ -396,7 +396,7 @@ static void replica_discovered(struct core *core, const struct core_time *now,
     if (r == NULL)
         return;
     core_act_event(out, LOG_NOTICE, "+slave", r, "%s", "");
-    core_act_persist(out);
+    core_act_persist_lazy(out);
 }
 
 static void apply_info(struct core *core, const struct core_time *now, struct instance *inst,
@@ -511,7 +511,7 @@ static struct instance *hello_sentinel(struct core *core, const struct core_time
     if (s == NULL)
         return NULL;
     core_act_event(out, LOG_NOTICE, "+sentinel", s, "%s", "");
-    core_act_persist(out);
+    core_act_persist_lazy(out);
     return s;
 }
 

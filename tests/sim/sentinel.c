@@ -162,6 +162,7 @@ static void act_run(struct sim *sim, struct sim_sentinel *s, const struct core_a
         sentinel_crash(sim, s);
         break;
     case CORE_ACT_PERSIST:
+    case CORE_ACT_PERSIST_LAZY:
         break;
     }
 }
@@ -195,7 +196,9 @@ static void run_actions(struct sim *sim, struct sim_sentinel *s)
     s->running = 1;
     while (s->acts_pos < s->acts.count) {
         struct core_action a = s->acts.items[s->acts_pos];
-        if (a.type == CORE_ACT_PERSIST) {
+        /* A lazy PERSIST is saved here at once: the simulator is stricter
+         * than the shell, which defers it to the next tick. */
+        if (a.type == CORE_ACT_PERSIST || a.type == CORE_ACT_PERSIST_LAZY) {
             s->persist_pending = 1;
             s->acts_pos++;
             continue;

@@ -705,6 +705,9 @@ static void h_absorb(struct harness *h, const struct core_actions *acts)
         case CORE_ACT_PERSIST:
             h_log_add(h, a->type, "PERSIST");
             break;
+        case CORE_ACT_PERSIST_LAZY:
+            h_log_add(h, a->type, "PERSIST-LAZY");
+            break;
         case CORE_ACT_DISCONNECT:
             l = h_link_of(h, a->link_id);
             h_log_add(h, a->type, "DISCONNECT %s:%d", l ? l->addr.host : "?",
