@@ -210,7 +210,8 @@ def test_kill_during_rewrites(constellation, binary):
             assert reply[1] != other.encode(), (
                 "%s: voted again in epoch %d after a restart: %r" % (
                     where, last, reply))
-    print("crash-safety: %d kills, %d commands, %d temp files left" % (ITERATIONS, total, leftovers))
+    print("crash-safety: %d kills, %d commands, %d temp files left"
+          % (ITERATIONS, total, leftovers))
     assert total > ITERATIONS, "too few rewrites were driven (%d)" % total
     # Temp files of rewrites cut short are left behind (never read back);
     # they must at least not outnumber the kills.
