@@ -147,6 +147,23 @@ struct instance *failover_select_replica(const struct master *m, const struct co
     if (now->mono_ms - m->inst.link->last_avail_ms > silent_ms)
         silent_ms = now->mono_ms - m->inst.link->last_avail_ms;
     int64_t max_down = m->inst.down_after_ms * 10 + silent_ms;
+    /* A master we never heard from since we started (every sentinel
+     * restarted after it died) gives no such witness, and the window above
+     * would refuse every replica forever; the freshest replica is then the
+     * reference instead. replica-validity-time still applies. */
+    if (m->inst.runid[0] == '\0') {
+        int64_t freshest = -1;
+        for (size_t i = 0; i < m->replica_count; i++) {
+            const struct instance *r = m->replicas[i];
+            if (r->info_refresh_ms == 0 || r->master_link_down_since_s < 0)
+                continue;
+            int64_t down = r->master_link_up ? 0 : r->master_link_down_since_s * 1000;
+            if (freshest < 0 || down < freshest)
+                freshest = down;
+        }
+        if (freshest >= 0 && freshest + m->inst.down_after_ms * 10 > max_down)
+            max_down = freshest + m->inst.down_after_ms * 10;
+    }
     struct instance *best = NULL;
     for (size_t i = 0; i < m->replica_count; i++) {
         struct instance *r = m->replicas[i];
@@ -264,6 +281,10 @@ static void state_select(const struct core_time *now, struct master *m, struct c
     if (r == NULL) {
         core_act_event(out, LOG_WARNING, "-failover-abort-no-good-slave", &m->inst, "%s", "");
         failover_abort(now, m);
+        /* Step aside for a failover-timeout more than the others: a peer
+         * that can see a good replica then gets to try first, instead of
+         * voting for us again and again while we cannot promote anyone. */
+        m->failover_start_ms += m->failover_timeout_ms;
         return;
     }
     core_act_event(out, LOG_WARNING, "+selected-slave", r, "%s", "");
