@@ -73,6 +73,7 @@ static void snapshot_take(const struct sim_sentinel *s, struct snapshot *snap)
 static int persist_start(struct sim *sim, struct sim_sentinel *s)
 {
     snapshot_take(s, &s->snap_next);
+    s->persist_dirty = 0; /* the snapshot holds the discovered state too */
     if (s->slow_persist_until_ms <= sim->now_ms) {
         s->snap = s->snap_next;
         trace_line(sim, TRACE_CHATTY, "s%d persists (epoch %llu, config epoch %llu)", s->idx,
@@ -196,10 +197,15 @@ static void run_actions(struct sim *sim, struct sim_sentinel *s)
     s->running = 1;
     while (s->acts_pos < s->acts.count) {
         struct core_action a = s->acts.items[s->acts_pos];
-        /* A lazy PERSIST is saved here at once: the simulator is stricter
-         * than the shell, which defers it to the next tick. */
-        if (a.type == CORE_ACT_PERSIST || a.type == CORE_ACT_PERSIST_LAZY) {
+        if (a.type == CORE_ACT_PERSIST) {
             s->persist_pending = 1;
+            s->acts_pos++;
+            continue;
+        }
+        /* Discovered state waits for the end of the tick, as in the shell
+         * (src/app/main.c): a crash before then loses it. */
+        if (a.type == CORE_ACT_PERSIST_LAZY) {
+            s->persist_dirty = 1;
             s->acts_pos++;
             continue;
         }
@@ -318,6 +324,7 @@ void sentinel_crash(struct sim *sim, struct sim_sentinel *s)
     core_actions_reset(&s->acts);
     s->acts_pos = 0;
     s->persist_pending = 0;
+    s->persist_dirty = 0;
     s->running = 0;
     s->busy = 0;
     reply_free(s->reply.reply);
@@ -383,6 +390,8 @@ void sentinel_tick(struct sim *sim, struct sim_sentinel *s)
     net_reconcile(sim, s);
     struct core_event ev = {.type = CORE_EV_TICK};
     sentinel_feed(sim, s, &ev);
+    if (s->alive && !s->busy && s->persist_dirty)
+        persist_start(sim, s);
     if (s->alive)
         sim_schedule(sim, sim->now_ms + SIM_TICK_MS + rng_range(&sim->rng, -5, 5), SEV_TICK,
                      s->idx, 0, s->inc);

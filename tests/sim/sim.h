@@ -283,6 +283,7 @@ struct sim_sentinel {
     struct core_actions acts;
     size_t acts_pos;
     int persist_pending;
+    int persist_dirty;        /* a lazy PERSIST waits for the end of a tick */
     int running;              /* inside sentinel_run_actions */
     int busy;                 /* a slow persist is being written */
     int64_t busy_until_ms;
