@@ -87,7 +87,10 @@ def test_restart_keeps_myid_replicas_and_peers(setup):
     try:
         target.start(write_config=False)
         assert target.myid() == myid
-        assert listed(target, "REPLICAS") == replicas_before
+        # Addresses come from the rewritten config at once; run ids only
+        # once each replica has answered INFO (Redis does not persist them).
+        wait_until(lambda: listed(target, "REPLICAS") == replicas_before,
+                   DISCOVERY_TIMEOUT_S, "replicas listed as before", [target])
         assert listed(target, "SENTINELS") == peers_before
         d = shapes.check_fields(harness.pairs(
             target.call("SENTINEL", "MASTER", "mymaster")), "master")
