@@ -73,7 +73,7 @@ static void reply_fuzz_convert(const redisReply *r, struct core_reply *out)
     out->str = r->str;
     out->len = r->str ? (size_t)r->len : 0;
     out->integer = r->integer;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->elements <= 1024) {
         struct core_reply *el = calloc(r->elements, sizeof(*el));
         if (el == NULL)
             abort();

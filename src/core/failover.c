@@ -189,6 +189,8 @@ static void failover_start(struct core *core, const struct core_time *now, struc
         now->mono_ms + (int64_t)(core_prng_next(&core->prng) % MAX_DESYNC_MS);
     m->failover_begin_ms = now->mono_ms;
     m->promoted = NULL;
+    /* The new epoch is on disk before any vote request can carry it. */
+    core_act_persist(out);
     core_act_event(out, LOG_WARNING, "+new-epoch", NULL, "%llu",
                    (unsigned long long)core->current_epoch);
     core_act_event(out, LOG_WARNING, "+try-failover", &m->inst, "%s", "");

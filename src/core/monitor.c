@@ -541,6 +541,9 @@ void monitor_hello(struct core *core, const struct core_time *now, const char *p
             m->failover_epoch < h.master_config_epoch)
             failover_superseded(now, m, h.master_config_epoch, out);
         m->config_epoch = h.master_config_epoch;
+        /* A config epoch is always an epoch someone reached: never let
+         * ours lag behind it, or our next failover epoch could be lower. */
+        core_epoch_observe(core, h.master_config_epoch, out);
         core_act_persist(out);
         const struct addr *cur = core_master_addr(m);
         if (h.master_port != cur->port || strcmp(h.master_ip, cur->host) != 0) {

@@ -172,7 +172,9 @@ static void to_core_reply(const redisReply *r, struct core_reply *out)
     out->str = r->str;
     out->len = r->str ? (size_t)r->len : 0;
     out->integer = r->integer;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0) {
+    /* The core reads arrays of a few elements; a peer sending millions
+     * must not make us allocate for each of them. */
+    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->elements <= OUTLINK_MAX_ARRAY) {
         struct core_reply *el = calloc(r->elements, sizeof(*el));
         if (el == NULL)
             abort();
