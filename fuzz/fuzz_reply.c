@@ -3,10 +3,9 @@
  * sentinel, through hiredis's reader, into the core.
  *
  * Input: one mode byte, then the bytes a node sends on a command or pub/sub
- * connection.  This mirrors what src/net/outlink.c does with them (its
- * conversion is static there, so it is written again here rather than
- * shared): hiredis's reader cuts the stream into replies; a pub/sub
- * "message" carries a hello; any other reply becomes a struct core_reply
+ * connection.  This is what src/net/outlink.c does with them, through the
+ * same conversion (src/net/replyconv.c): hiredis's reader cuts the stream
+ * into replies; a pub/sub "message" carries a hello; any other reply becomes a struct core_reply
  * tree handed to core_step as the answer to a PING, INFO,
  * is-master-down-by-addr, PUBLISH or SLAVEOF that the core sent to a
  * master, a replica, a known sentinel or a static peer.  Nothing a peer
@@ -18,6 +17,7 @@
 #include <hiredis/hiredis.h>
 
 #include "core/core.h"
+#include "net/replyconv.h"
 
 #define REPLY_FUZZ_MAX_REPLIES 512
 
@@ -56,48 +56,6 @@ static void reply_fuzz_cap_arrays(redisReader *reader)
 static const enum core_tag reply_fuzz_tags[] = {
     TAG_INFO, TAG_PING, TAG_IS_DOWN, TAG_HELLO_PUBLISH, TAG_REPLICAOF, TAG_AUTH, TAG_NONE,
 };
-
-/* The same conversion as outlink.c's: types mapped, strings borrowed,
- * arrays converted element by element into calloc'd space. */
-static void reply_fuzz_convert(const redisReply *r, struct core_reply *out)
-{
-    memset(out, 0, sizeof(*out));
-    switch (r->type) {
-    case REDIS_REPLY_STATUS: out->type = CORE_REPLY_STATUS; break;
-    case REDIS_REPLY_ERROR: out->type = CORE_REPLY_ERROR; break;
-    case REDIS_REPLY_STRING: out->type = CORE_REPLY_STRING; break;
-    case REDIS_REPLY_INTEGER: out->type = CORE_REPLY_INTEGER; break;
-    case REDIS_REPLY_ARRAY: out->type = CORE_REPLY_ARRAY; break;
-    default: out->type = CORE_REPLY_NIL; break;
-    }
-    out->str = r->str;
-    out->len = r->str ? (size_t)r->len : 0;
-    out->integer = r->integer;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->elements <= 1024) {
-        struct core_reply *el = calloc(r->elements, sizeof(*el));
-        if (el == NULL)
-            abort();
-        for (size_t i = 0; i < r->elements; i++)
-            reply_fuzz_convert(r->element[i], &el[i]);
-        out->element = el;
-        out->elements = r->elements;
-    }
-}
-
-static void reply_fuzz_free(struct core_reply *r)
-{
-    for (size_t i = 0; i < r->elements; i++)
-        reply_fuzz_free((struct core_reply *)&r->element[i]);
-    free((void *)r->element);
-}
-
-static int reply_fuzz_is_message(const redisReply *r)
-{
-    return r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-           r->element[0]->type == REDIS_REPLY_STRING &&
-           strcmp(r->element[0]->str, "message") == 0 &&
-           r->element[2]->type == REDIS_REPLY_STRING;
-}
 
 /* The instances the replies are for: a master with a replica, a known
  * sentinel and a static peer, every link connected. */
@@ -147,18 +105,18 @@ static void reply_fuzz_dispatch(struct reply_fuzz_world *w, uint8_t mode, unsign
     uint64_t link_id = w->links[target];
     if (core_link_find(w->core, link_id) == NULL)
         link_id = w->core->links->id;
-    if ((mode & 1) && reply_fuzz_is_message(reply)) {
+    if ((mode & 1) && replyconv_is_message(reply)) {
         struct core_event ev = {.type = CORE_EV_HELLO, .link_id = link_id,
                                 .payload = reply->element[2]->str};
         core_step(w->core, &w->now, &ev, &w->acts);
     } else {
         struct core_reply cr;
-        reply_fuzz_convert(reply, &cr);
+        replyconv_from_hiredis(reply, &cr);
         struct core_event ev = {.type = CORE_EV_REPLY, .link_id = link_id,
                                 .tag = reply_fuzz_tags[((mode >> 3) + n) % ntags],
                                 .ctx = w->ids[(target + n / ntags) % 4], .reply = &cr};
         core_step(w->core, &w->now, &ev, &w->acts);
-        reply_fuzz_free(&cr);
+        replyconv_free(&cr);
     }
     core_actions_reset(&w->acts);
 }

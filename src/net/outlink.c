@@ -22,6 +22,7 @@
 #include "core/hello.h"
 #include "core/idmap.h"
 #include "net/outlink.h"
+#include "net/replyconv.h"
 #include "net/tls.h"
 
 /* What a queued command's reply is for. */
@@ -156,50 +157,6 @@ static int conn_write(struct conn *c, enum core_tag tag, uint64_t ctx, int inter
     return 0;
 }
 
-/* Converts a hiredis reply into the core's reply tree.  elems is scratch
- * space the caller frees with free_core_reply. */
-static void to_core_reply(const redisReply *r, struct core_reply *out)
-{
-    memset(out, 0, sizeof(*out));
-    switch (r->type) {
-    case REDIS_REPLY_STATUS: out->type = CORE_REPLY_STATUS; break;
-    case REDIS_REPLY_ERROR: out->type = CORE_REPLY_ERROR; break;
-    case REDIS_REPLY_STRING: out->type = CORE_REPLY_STRING; break;
-    case REDIS_REPLY_INTEGER: out->type = CORE_REPLY_INTEGER; break;
-    case REDIS_REPLY_ARRAY: out->type = CORE_REPLY_ARRAY; break;
-    default: out->type = CORE_REPLY_NIL; break;
-    }
-    out->str = r->str;
-    out->len = r->str ? (size_t)r->len : 0;
-    out->integer = r->integer;
-    /* The core reads arrays of a few elements; a peer sending millions
-     * must not make us allocate for each of them. */
-    if (r->type == REDIS_REPLY_ARRAY && r->elements > 0 && r->elements <= OUTLINK_MAX_ARRAY) {
-        struct core_reply *el = calloc(r->elements, sizeof(*el));
-        if (el == NULL)
-            abort();
-        for (size_t i = 0; i < r->elements; i++)
-            to_core_reply(r->element[i], &el[i]);
-        out->element = el;
-        out->elements = r->elements;
-    }
-}
-
-static void free_core_reply(struct core_reply *r)
-{
-    for (size_t i = 0; i < r->elements; i++)
-        free_core_reply((struct core_reply *)&r->element[i]);
-    free((void *)r->element);
-}
-
-static int is_message(const redisReply *r)
-{
-    return r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
-           r->element[0]->type == REDIS_REPLY_STRING &&
-           strcmp(r->element[0]->str, "message") == 0 &&
-           r->element[2]->type == REDIS_REPLY_STRING;
-}
-
 /* Handles one complete reply.  Returns -1 if the connection went away
  * while the core acted on it (the caller must stop touching it). */
 static int conn_dispatch(struct conn *c, redisReply *r)
@@ -207,7 +164,7 @@ static int conn_dispatch(struct conn *c, redisReply *r)
     struct outlink *ol = c->owner;
     uint64_t id = ol->id;
     struct outlink_set *set = ol->set;
-    if (c->channel == CHANNEL_PUBSUB && is_message(r)) {
+    if (c->channel == CHANNEL_PUBSUB && replyconv_is_message(r)) {
         struct core_event ev = {.type = CORE_EV_HELLO, .link_id = id,
                                 .payload = r->element[2]->str};
         feed(set, &ev);
@@ -217,11 +174,11 @@ static int conn_dispatch(struct conn *c, redisReply *r)
         c->count--;
         if (!p.internal) {
             struct core_reply cr;
-            to_core_reply(r, &cr);
+            replyconv_from_hiredis(r, &cr);
             struct core_event ev = {.type = CORE_EV_REPLY, .link_id = id, .tag = p.tag,
                                     .ctx = p.ctx, .reply = &cr};
             feed(set, &ev);
-            free_core_reply(&cr);
+            replyconv_free(&cr);
         }
     }
     return idmap_get(&set->by_id, id) == ol && c->bev != NULL ? 0 : -1;

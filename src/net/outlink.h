@@ -22,7 +22,6 @@ struct outlink_set;
 /* Limits: commands queued on one connection, bytes of one reply. */
 #define OUTLINK_MAX_QUEUED 1024
 #define OUTLINK_MAX_REPLY_BYTES (64 * 1024 * 1024)
-#define OUTLINK_MAX_ARRAY 1024   /* elements of a reply array passed to the core */
 #define OUTLINK_CONNECT_TIMEOUT_MS 1000
 #define OUTLINK_BACKOFF_MIN_MS 100
 #define OUTLINK_BACKOFF_MAX_MS 1000

@@ -1,0 +1,47 @@
+/*
+ * replyconv.c - hiredis replies into core reply trees (see replyconv.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/replyconv.h"
+
+void replyconv_from_hiredis(const redisReply *r, struct core_reply *out)
+{
+    memset(out, 0, sizeof(*out));
+    switch (r->type) {
+    case REDIS_REPLY_STATUS: out->type = CORE_REPLY_STATUS; break;
+    case REDIS_REPLY_ERROR: out->type = CORE_REPLY_ERROR; break;
+    case REDIS_REPLY_STRING: out->type = CORE_REPLY_STRING; break;
+    case REDIS_REPLY_INTEGER: out->type = CORE_REPLY_INTEGER; break;
+    case REDIS_REPLY_ARRAY: out->type = CORE_REPLY_ARRAY; break;
+    default: out->type = CORE_REPLY_NIL; break;
+    }
+    out->str = r->str;
+    out->len = r->str ? (size_t)r->len : 0;
+    out->integer = r->integer;
+    if (r->type != REDIS_REPLY_ARRAY || r->elements == 0 || r->elements > REPLYCONV_MAX_ARRAY)
+        return;
+    struct core_reply *el = calloc(r->elements, sizeof(*el));
+    if (el == NULL)
+        abort();
+    for (size_t i = 0; i < r->elements; i++)
+        replyconv_from_hiredis(r->element[i], &el[i]);
+    out->element = el;
+    out->elements = r->elements;
+}
+
+void replyconv_free(struct core_reply *r)
+{
+    for (size_t i = 0; i < r->elements; i++)
+        replyconv_free((struct core_reply *)&r->element[i]);
+    free((void *)r->element);
+}
+
+int replyconv_is_message(const redisReply *r)
+{
+    return r->type == REDIS_REPLY_ARRAY && r->elements == 3 &&
+           r->element[0]->type == REDIS_REPLY_STRING &&
+           strcmp(r->element[0]->str, "message") == 0 &&
+           r->element[2]->type == REDIS_REPLY_STRING;
+}
