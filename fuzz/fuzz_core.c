@@ -110,6 +110,7 @@ struct core_fuzz {
     uint64_t promoted[CORE_FUZZ_MASTERS][CORE_FUZZ_PROMOTIONS];
     size_t promoted_count[CORE_FUZZ_MASTERS];
     int forced; /* the step was a forced failover */
+    int lazy_dirty; /* a PERSIST_LAZY waits for the end of the next tick */
     /* Storage for one reply tree. */
     struct core_reply nodes[CORE_FUZZ_NODES];
     size_t node_count;
@@ -607,9 +608,13 @@ static void core_fuzz_after(struct core_fuzz *f, int tilt_before)
         const struct core_action *a = &f->acts.items[i];
         switch (a->type) {
         case CORE_ACT_PERSIST:
-        case CORE_ACT_PERSIST_LAZY:
             /* The shell writes the state as it is once the step is over. */
             core_fuzz_epochs_take(f, &f->disk);
+            break;
+        case CORE_ACT_PERSIST_LAZY:
+            /* Discovered state only: the shell saves it after the next
+             * tick (on_tick in main.c), so it covers nothing before. */
+            f->lazy_dirty = 1;
             break;
         case CORE_ACT_SEND:
             core_fuzz_check_send(f, a);
@@ -666,6 +671,9 @@ static void core_fuzz_tick(struct core_fuzz *f, int64_t mono_step_ms, int64_t wa
     f->now.mono_ms += mono_step_ms;
     f->now.wall_ms += wall_step_ms;
     core_fuzz_step(f, &ev);
+    if (f->lazy_dirty)
+        core_fuzz_epochs_take(f, &f->disk);
+    f->lazy_dirty = 0;
 }
 
 /* A tick: mostly the shell's 100 ms, sometimes much longer, sometimes
