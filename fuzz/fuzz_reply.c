@@ -5,12 +5,12 @@
  * Input: one mode byte, then the bytes a node sends on a command or pub/sub
  * connection.  This is what src/net/outlink.c does with them, through the
  * same conversion (src/net/replyconv.c): hiredis's reader cuts the stream
- * into replies; a pub/sub "message" carries a hello; any other reply becomes a struct core_reply
- * tree handed to core_step as the answer to a PING, INFO,
- * is-master-down-by-addr, PUBLISH or SLAVEOF that the core sent to a
- * master, a replica, a known sentinel or a static peer.  Nothing a peer
- * sends may crash the daemon, leak, trip a sanitizer, or make it allocate
- * more than FUZZ_MAX_ALLOC_BYTES at once.
+ * into replies; a pub/sub "message" carries a hello; any other reply
+ * becomes a struct core_reply tree handed to core_step as the answer to a
+ * PING, INFO, is-master-down-by-addr, PUBLISH or SLAVEOF that the core
+ * sent to a master, a replica, a known sentinel or a static peer.  Nothing
+ * a peer sends may crash the daemon, leak, trip a sanitizer, or make it
+ * allocate more than FUZZ_MAX_ALLOC_BYTES at once.
  */
 #include "fuzz.h"
 
