@@ -374,8 +374,10 @@ static void core_fuzz_is_down(struct core_fuzz *f, struct core_reply *r)
     core_fuzz_text(f, &el[1], CORE_REPLY_STRING,
                    (a >> 1) % 5 == 0 ? "*" : core_fuzz_runids[(a >> 1) % 5 - 1]);
     el[2].type = CORE_REPLY_INTEGER;
+    /* Computed unsigned: near the top of the range it wraps as a peer's
+     * number would. */
     el[2].integer = (a & 0x80) ? (long long)fuzz_u64(&f->in)
-                               : (long long)f->core->current_epoch + (a >> 4) % 4 - 1;
+                               : (long long)(f->core->current_epoch + (a >> 4) % 4 - 1);
 }
 
 /* A reply to a command sent with tag, mostly of the shape that command
