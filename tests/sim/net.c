@@ -4,9 +4,9 @@
  * Each connection carries two FIFO queues (client -> server, server ->
  * client).  A message is ready after a seeded latency; while its path is
  * partitioned or clogged it is held, as TCP retransmits, and flows again
- * when the path opens.  The loss fault drops single messages outright (a
- * harsher network than TCP gives, which the core must survive).  A side
- * that closes sends a FIN through the same queue, so a crash behind a
+ * when the path opens.  The loss fault drops a message and breaks its
+ * connection, as TCP does when data cannot get through.  A side that
+ * closes sends a FIN through the same queue, so a crash behind a
  * partition is noticed only when the partition heals.
  *
  * Sentinels reach nodes and peers through olinks, the simulator's version
@@ -359,6 +359,20 @@ void net_server_close(struct sim *sim, struct conn *c)
         net_enqueue(sim, c, DIR_DOWN, msg_new(MSG_FIN));
 }
 
+/* A connection that lost data cannot go on (TCP never delivers past a
+ * hole): both queues go, the server forgets it, and the client hears a
+ * FIN.  Letting later messages through after a lost one would, say, leave
+ * a node stuck in MULTI after a lost EXEC, which no real network does. */
+static void net_break(struct sim *sim, struct conn *c)
+{
+    if (!c->server_closed)
+        server_forget(sim, c);
+    msgq_clear(&c->q[DIR_UP]);
+    msgq_clear(&c->q[DIR_DOWN]);
+    if (!c->client_closed)
+        net_enqueue(sim, c, DIR_DOWN, msg_new(MSG_FIN));
+}
+
 /* --- connecting ---------------------------------------------------------------------- */
 
 static void conn_resolve(struct sim *sim, struct conn *c, const struct link *l)
@@ -611,8 +625,9 @@ void net_pump(struct sim *sim, uint64_t conn_id, int dir)
         if (q->head == NULL)
             q->tail = NULL;
         if (m->kind != MSG_FIN && net_lossy(sim, from, to)) {
-            trace_line(sim, TRACE_CHATTY, "net: lost a message on conn %llu",
-                       (unsigned long long)c->id);
+            trace_line(sim, TRACE_KEY, "net: a message is lost, conn %llu (s%d link %llu) breaks",
+                       (unsigned long long)c->id, c->sentinel, (unsigned long long)c->link_id);
+            net_break(sim, c);
         } else if (dir == DIR_UP) {
             deliver_up(sim, c, m);
         } else {
