@@ -590,6 +590,12 @@ void failover_switch_master(struct core *core, const struct core_time *now, stru
     m->failover_state = FAILOVER_NONE;
     m->promoted = NULL;
     core_link_start_clock(m->inst.link, now);
+    /* The link may be the promoted replica's, with a PING outstanding from
+     * before (a partition, say): as a master it starts afresh, as Redis
+     * Sentinel's new link would, or it could be SDOWN at once. */
+    if (m->inst.link->act_ping_ms != 0)
+        m->inst.link->act_ping_ms = now->mono_ms;
+    m->inst.link->last_avail_ms = now->mono_ms;
     for (size_t i = 0; i < m->sentinel_count; i++) {
         m->sentinels[i]->flags &= ~FLAG_MASTER_DOWN;
         free(m->sentinels[i]->leader);

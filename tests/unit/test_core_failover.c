@@ -731,6 +731,29 @@ static void peer_announces(struct harness *h, struct h_peer *p, const char *ip, 
     h_peer_hello(h, p);
 }
 
+static void test_switch_to_silent_replica_starts_its_clock_afresh(void **state)
+{
+    /* The replica was silent (a partition, say) with a PING outstanding
+     * when a peer announces it as the new master: the switch starts the
+     * master's down timer afresh, so it is not SDOWN before it has had
+     * down-after-milliseconds to answer. */
+    struct harness *h = world(state, 61, 2, 2);
+    discover(h);
+    h_node_freeze(h, &h->nodes[1]);
+    h_run(h, 2 * H_DOWN_AFTER_MS);
+    assert_true(h_count(h, "+sdown slave 10.0.0.2:6379") >= 1);
+    h_node_resume(h, &h->nodes[1]);
+    h_node_apply_slaveof(h, &h->nodes[1], 1, NULL, 0);
+    h_node_follow(h, &h->nodes[2], &h->nodes[1]);
+    h_node_follow(h, &h->nodes[0], &h->nodes[1]);
+    h_log_clear(h);
+    peer_announces(h, &h->peers[0], "10.0.0.2", 6379, 3);
+    assert_true(h_find(h, 0, "+switch-master mymaster 10.0.0.1 6379 10.0.0.2 6379") >= 0);
+    h_run(h, H_DOWN_AFTER_MS - 200);
+    assert_int_equal(h_count(h, "+sdown master"), 0);
+    assert_int_equal(h_count(h, "+try-failover"), 0);
+}
+
 static void test_hello_with_higher_config_epoch_switches_master(void **state)
 {
     struct harness *h = world(state, 60, 2, 2);
@@ -892,6 +915,7 @@ int main(void)
         H_TEST(test_failover_timeout_ends_reconfiguration),
         H_TEST(test_failover_timeout_points_waiting_replicas_anyway),
         H_TEST(test_hello_with_higher_config_epoch_switches_master),
+        H_TEST(test_switch_to_silent_replica_starts_its_clock_afresh),
         H_TEST(test_hello_with_lower_config_epoch_is_not_followed),
         H_TEST(test_hello_with_equal_config_epoch_is_not_followed),
         H_TEST(test_hello_with_higher_config_epoch_same_address_only_takes_epoch),
