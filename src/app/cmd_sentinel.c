@@ -217,8 +217,14 @@ static void sub_is_master_down(struct client *c, int argc, char **argv)
                         &down, &leader, &leader_epoch, &app->actions);
     char leader_copy[RUNID_LEN + 1];
     snprintf(leader_copy, sizeof(leader_copy), "%s", leader);
-    /* A vote must be on disk before anyone hears of it. */
-    app_actions_run(app);
+    /* A vote must be on disk before anyone hears of it: one that could
+     * not be saved is not given (after a crash we would not know of it and
+     * could vote again in the same epoch).  It stays recorded in memory, so
+     * this process still votes for no one else in that epoch. */
+    if (app_actions_run(app) < 0 && strcmp(leader_copy, "*") != 0) {
+        snprintf(leader_copy, sizeof(leader_copy), "*");
+        leader_epoch = 0;
+    }
     reply_array(c, 3);
     reply_int(c, down);
     reply_cstr(c, leader_copy);
