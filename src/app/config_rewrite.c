@@ -67,6 +67,20 @@ static void rewrite_puts(struct rewrite_buf *b, const char *s)
     rewrite_append(b, s, strlen(s));
 }
 
+/* A line of the user's kept as it was, less any NUL bytes: the result is
+ * a C string, and a NUL kept in it would cut off every line after. */
+static void rewrite_append_kept(struct rewrite_buf *b, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t part = strnlen(s, n);
+        rewrite_append(b, s, part);
+        if (part == n)
+            break;
+        s += part + 1;
+        n -= part + 1;
+    }
+}
+
 /* Takes the string out of b (NULL if it failed); b is empty after. */
 static char *rewrite_take(struct rewrite_buf *b)
 {
@@ -617,7 +631,7 @@ static int rewrite_walk(struct rewrite *r, const char *old, size_t old_len, stru
             if (w != NULL)
                 w->present = 1;
         } else if (!managed) {
-            rewrite_append(out, old + at, end - at);
+            rewrite_append_kept(out, old + at, end - at);
             rewrite_puts(out, "\n");
         } else if (w != NULL && rewrite_included(w) && !w->emitted) {
             rewrite_puts(out, w->line);

@@ -869,6 +869,22 @@ static void test_rewrite_in_place(void **state)
     config_clear(&cfg);
 }
 
+/* A NUL byte in a comment the rewrite keeps must not cut the file short. */
+static void test_rewrite_drops_nul_in_kept_line(void **state)
+{
+    struct config cfg;
+    struct core *core = core_after_failover(&cfg);
+    static const char old[] = "# a\0b\n" "sentinel monitor mymaster 127.0.0.1 6379 2\n";
+    char *text = config_render(&cfg, core, old, sizeof(old) - 1);
+    assert_non_null(text);
+    assert_true(strncmp(text, "# ab\n", 5) == 0);
+    assert_non_null(strstr(text, "sentinel myid "));
+    assert_non_null(strstr(text, "sentinel monitor mymaster "));
+    free(text);
+    core_free(core);
+    config_clear(&cfg);
+}
+
 /* A setting back at its default is still written where the user had it,
  * and one that was never in the file is not added. */
 static void test_rewrite_defaults(void **state)
@@ -1088,6 +1104,7 @@ int main(void)
         cmocka_unit_test(test_render_round_trip),
         cmocka_unit_test(test_render_fresh),
         cmocka_unit_test(test_rewrite_in_place),
+        cmocka_unit_test(test_rewrite_drops_nul_in_kept_line),
         cmocka_unit_test(test_rewrite_defaults),
         cmocka_unit_test(test_quoting_unsafe_values),
         cmocka_unit_test(test_rewrite_rename_keys),
