@@ -21,38 +21,6 @@
 
 #define REPLY_FUZZ_MAX_REPLIES 512
 
-/* Arrays announcing more elements than this are refused when avoiding the
- * reported bug "reply-huge-array": hiredis 0.14 allocates the element
- * vector for the announced count as soon as it reads "*<count>", before
- * any element arrives, so "*2000000000\r\n" from a node costs 16 GB of
- * address space.  The wrapper below is the mitigation proposed for
- * outlink.c (a reader whose createArray refuses such counts). */
-#define REPLY_FUZZ_MAX_ELEMENTS (1 << 20)
-
-#if HIREDIS_MAJOR >= 1
-typedef size_t reply_fuzz_count;
-#else
-typedef int reply_fuzz_count;
-#endif
-
-static redisReplyObjectFunctions reply_fuzz_functions;
-static void *(*reply_fuzz_create_array_default)(const redisReadTask *, reply_fuzz_count);
-
-static void *reply_fuzz_create_array(const redisReadTask *task, reply_fuzz_count elements)
-{
-    if ((size_t)elements > REPLY_FUZZ_MAX_ELEMENTS)
-        return NULL; /* the reader fails with "Out of memory" */
-    return reply_fuzz_create_array_default(task, elements);
-}
-
-static void reply_fuzz_cap_arrays(redisReader *reader)
-{
-    reply_fuzz_functions = *reader->fn;
-    reply_fuzz_create_array_default = reader->fn->createArray;
-    reply_fuzz_functions.createArray = reply_fuzz_create_array;
-    reader->fn = &reply_fuzz_functions;
-}
-
 static const enum core_tag reply_fuzz_tags[] = {
     TAG_INFO, TAG_PING, TAG_IS_DOWN, TAG_HELLO_PUBLISH, TAG_REPLICAOF, TAG_AUTH, TAG_NONE,
 };
@@ -135,11 +103,10 @@ FUZZ_TARGET(reply)
     struct fuzz_input in = {data, size};
     uint8_t mode = fuzz_u8(&in);
     struct reply_fuzz_world w;
-    redisReader *reader = redisReaderCreate();
+    /* The reader outlink.c uses, with its cap on array headers. */
+    redisReader *reader = replyconv_reader_new();
     if (reader == NULL)
         abort();
-    if (fuzz_avoid("reply-huge-array"))
-        reply_fuzz_cap_arrays(reader);
     fuzz_alloc_watch();
     reply_fuzz_world_init(&w);
     unsigned n = 0;

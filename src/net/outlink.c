@@ -323,7 +323,7 @@ static void conn_open(struct conn *c, const struct link *l)
     struct ssl_ctx_st *tls = set->app->tls_client_ctx;
     c->bev = tls != NULL ? tls_bufferevent_connect_new(set->base, tls, l->addr.host)
                          : bufferevent_socket_new(set->base, -1, BEV_OPT_CLOSE_ON_FREE);
-    c->reader = redisReaderCreate();
+    c->reader = replyconv_reader_new();
     if (c->bev == NULL || c->reader == NULL)
         abort();
     bufferevent_setcb(c->bev, on_read, NULL, on_event, c);

@@ -6,6 +6,38 @@
 
 #include "net/replyconv.h"
 
+/* hiredis 1.x counts elements in a size_t, 0.14 in an int. */
+#if HIREDIS_MAJOR >= 1
+typedef size_t replyconv_count;
+#else
+typedef int replyconv_count;
+#endif
+
+static redisReplyObjectFunctions replyconv_functions;
+static void *(*replyconv_create_array_default)(const redisReadTask *, replyconv_count);
+
+static void *replyconv_create_array(const redisReadTask *task, replyconv_count elements)
+{
+    if ((unsigned long long)elements > REPLYCONV_MAX_ARRAY_HEADER)
+        return NULL; /* the reader fails ("Out of memory") */
+    return replyconv_create_array_default(task, elements);
+}
+
+redisReader *replyconv_reader_new(void)
+{
+    redisReader *reader = redisReaderCreate();
+    if (reader == NULL)
+        return NULL;
+    /* The default functions are hiredis's own, reached through a reader. */
+    if (replyconv_create_array_default == NULL) {
+        replyconv_functions = *reader->fn;
+        replyconv_create_array_default = reader->fn->createArray;
+        replyconv_functions.createArray = replyconv_create_array;
+    }
+    reader->fn = &replyconv_functions;
+    return reader;
+}
+
 void replyconv_from_hiredis(const redisReply *r, struct core_reply *out)
 {
     memset(out, 0, sizeof(*out));

@@ -16,6 +16,16 @@
  * must not make us allocate for each. */
 #define REPLYCONV_MAX_ARRAY 1024
 
+/* Arrays announcing more elements than this make the reader fail (the
+ * link is then dropped): hiredis allocates the element vector as soon as
+ * it reads "*<count>", so a hostile node could otherwise make us allocate
+ * gigabytes with one line.  No reply we ask for comes near it. */
+#define REPLYCONV_MAX_ARRAY_HEADER 65536
+
+/* A hiredis reader that refuses arrays over REPLYCONV_MAX_ARRAY_HEADER;
+ * free it with redisReaderFree.  NULL when out of memory. */
+redisReader *replyconv_reader_new(void);
+
 /* Fills out from r.  Strings are borrowed from r (valid while r lives);
  * element arrays are allocated and released by replyconv_free. */
 void replyconv_from_hiredis(const redisReply *r, struct core_reply *out);

@@ -93,10 +93,10 @@ char *resp_reader_space(struct resp_reader *reader, size_t want)
 
     if (reader->state == RESP_STATE_FAILED)
         return NULL;
-    if (reader->cap - reader->len >= want)
+    if (reader->buf != NULL && reader->cap - reader->len >= want)
         return reader->buf + reader->len;
     resp_compact(reader);
-    if (reader->cap - reader->len >= want)
+    if (reader->buf != NULL && reader->cap - reader->len >= want)
         return reader->buf + reader->len;
     cap = reader->cap ? reader->cap : RESP_MIN_BUFFER_BYTES;
     while (cap - reader->len < want) {
@@ -129,12 +129,15 @@ int resp_reader_commit(struct resp_reader *reader, size_t n)
 int resp_reader_feed(struct resp_reader *reader, const char *data,
                      size_t len)
 {
-    char *space = resp_reader_space(reader, len);
+    char *space;
 
+    /* Nothing to add is not an error, and needs no buffer yet. */
+    if (len == 0)
+        return reader->state == RESP_STATE_FAILED ? -1 : 0;
+    space = resp_reader_space(reader, len);
     if (!space)
         return -1;
-    if (len)
-        memcpy(space, data, len);
+    memcpy(space, data, len);
     return resp_reader_commit(reader, len);
 }
 

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "net/replyconv.h"
 #include "net/resp.h"
 #include "net/server.h"
 
@@ -187,6 +188,43 @@ static void test_partial_keeps_waiting(void **state)
     /* A lone header without its '\r' waits, like Redis. */
     assert_int_equal(run(&r, S("*1\r\nx"), 0, &out), RESP_READER_AGAIN);
     resp_reader_clear(&r);
+}
+
+static void test_empty_feed_before_any_data(void **state)
+{
+    /* A read of zero bytes on a new reader (no buffer yet) is no error. */
+    struct resp_reader r;
+    struct resp_request req;
+
+    (void)state;
+    resp_reader_init(&r, NULL);
+    assert_int_equal(resp_reader_feed(&r, "", 0), 0);
+    assert_int_equal(resp_reader_next(&r, &req), RESP_READER_AGAIN);
+    assert_int_equal(resp_reader_feed(&r, "PING\r\n", 6), 0);
+    assert_int_equal(resp_reader_next(&r, &req), RESP_READER_REQUEST);
+    assert_int_equal(req.argc, 1);
+    resp_reader_clear(&r);
+}
+
+static void test_node_reader_refuses_huge_array_header(void **state)
+{
+    /* Replies from nodes and peers: a small array parses, one announcing
+     * millions of elements fails at once instead of being allocated. */
+    redisReader *reader = replyconv_reader_new();
+    void *reply = NULL;
+
+    (void)state;
+    assert_non_null(reader);
+    assert_int_equal(redisReaderFeed(reader, "*2\r\n:1\r\n+OK\r\n", 13), REDIS_OK);
+    assert_int_equal(redisReaderGetReply(reader, &reply), REDIS_OK);
+    assert_non_null(reply);
+    assert_int_equal(((redisReply *)reply)->elements, 2);
+    freeReplyObject(reply);
+    reply = NULL;
+    assert_int_equal(redisReaderFeed(reader, "*2000000000\r\n", 14), REDIS_OK);
+    assert_int_equal(redisReaderGetReply(reader, &reply), REDIS_ERR);
+    assert_null(reply);
+    redisReaderFree(reader);
 }
 
 static void test_big_bulk_across_feeds(void **state)
@@ -373,6 +411,8 @@ int main(void)
         cmocka_unit_test(test_inline_quotes),
         cmocka_unit_test(test_pipelined),
         cmocka_unit_test(test_partial_keeps_waiting),
+        cmocka_unit_test(test_empty_feed_before_any_data),
+        cmocka_unit_test(test_node_reader_refuses_huge_array_header),
         cmocka_unit_test(test_big_bulk_across_feeds),
         cmocka_unit_test(test_bulk_errors),
         cmocka_unit_test(test_multibulk_errors),
