@@ -346,7 +346,7 @@ static void sub_flushconfig(struct client *c, int argc, char **argv)
 {
     char err[512];
     if (app_persist(client_app(c), err, sizeof(err)) < 0)
-        reply_errorf(c, "ERR Failed to save config file: %s", err);
+        reply_errorf(c, "ERR %s", err); /* err says what failed */
     else
         reply_ok(c);
 }

@@ -3,6 +3,7 @@
  */
 #include "app/fsutil.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -196,4 +197,33 @@ out:;
     free(real);
     errno = saved;
     return rc;
+}
+
+int fsutil_remove_stale_temps(const char *path)
+{
+    char *real = realpath(path, NULL);
+    const char *target = real != NULL ? real : path;
+    const char *slash = strrchr(target, '/');
+    char dir[PATH_MAX];
+    char prefix[NAME_MAX + 8];
+    int removed = 0;
+    if (slash == NULL)
+        snprintf(dir, sizeof(dir), ".");
+    else
+        snprintf(dir, sizeof(dir), "%.*s", slash == target ? 1 : (int)(slash - target), target);
+    int n = snprintf(prefix, sizeof(prefix), ".%s.tmp-", slash == NULL ? target : slash + 1);
+    DIR *d = n > 0 && (size_t)n < sizeof(prefix) ? opendir(dir) : NULL;
+    if (d != NULL) {
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            /* mkostemp's six characters after the prefix, nothing else. */
+            if (strncmp(e->d_name, prefix, (size_t)n) != 0 || strlen(e->d_name + n) != 6)
+                continue;
+            if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+                removed++;
+        }
+        closedir(d);
+    }
+    free(real);
+    return removed;
 }

@@ -30,4 +30,10 @@ int fsutil_write_all(int fd, const void *data, size_t len);
  * *step (may be NULL) then names the operation that failed. */
 int fsutil_replace_file(const char *path, const void *data, size_t len, const char **step);
 
+/* Removes the temp files fsutil_replace_file leaves next to path when the
+ * process dies between creating and renaming one (".<name>.tmp-XXXXXX").
+ * Only those of this file, and only at start-up: no write is under way
+ * then.  Returns how many were removed. */
+int fsutil_remove_stale_temps(const char *path);
+
 #endif

@@ -17,6 +17,7 @@
 #include "app/app.h"
 #include "app/config.h"
 #include "app/events.h"
+#include "app/fsutil.h"
 #include "app/http.h"
 #include "app/log.h"
 #include "app/scripts.h"
@@ -307,6 +308,9 @@ static int app_start(struct app *app)
     if (app->cfg->pidfile != NULL && app->cfg->pidfile[0] != '\0')
         write_pidfile(app->cfg->pidfile);
     log_write(LOG_WARNING, "sentineld %s starting, pid=%d", SENTINELD_VERSION, (int)getpid());
+    int stale = fsutil_remove_stale_temps(app->cfg->path);
+    if (stale > 0)
+        log_write(LOG_NOTICE, "Removed %d temp file(s) left by an interrupted config save", stale);
     if (app_listen(app) < 0)
         return 1;
     if (app_persist(app, err, sizeof(err)) < 0) {

@@ -197,10 +197,13 @@ def test_kill_during_rewrites(constellation, binary):
                     "acknowledged" if hammer.acked[key] == want
                     else "on disk before", s.config_file()))
             floor[key] = got
-        leftovers = len(temp_files(s.dir))
+        leftovers += len(temp_files(s.dir))
 
         s.start(write_config=False)
         assert s.myid() == myid, "%s: restarted with another id" % where
+        assert temp_files(s.dir) == [], (
+            "%s: temp files of an interrupted save kept after a restart: %s"
+            % (where, temp_files(s.dir)))
         # Already voted in the last acknowledged epoch: no second vote.
         last = max(hammer.votes) if hammer.votes else 0
         if last:

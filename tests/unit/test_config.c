@@ -974,6 +974,29 @@ static void test_rewrite_rename_keys(void **state)
 
 /* --- writing the file --------------------------------------------------- */
 
+/* Temp files of an interrupted save are removed at start-up; other files,
+ * and other configs' temp files, are not. */
+static void test_stale_temps_removed(void **state)
+{
+    struct tmp *t = *state;
+    const char *names[] = {".sentinel.conf.tmp-a1B2c3", ".sentinel.conf.tmp-zzzzzz",
+                           ".other.conf.tmp-a1B2c3", ".sentinel.conf.tmp-toolong1",
+                           "sentinel.conf.tmp-a1B2c3"};
+    char path[PATH_MAX * 2];
+    write_file(t->file, OLD);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->dir, names[i]);
+        write_file(path, "x");
+    }
+    assert_int_equal(fsutil_remove_stale_temps(t->file), 2);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", t->dir, names[i]);
+        assert_int_equal(access(path, F_OK) == 0, i >= 2);
+    }
+    assert_int_equal(access(t->file, F_OK), 0);
+    assert_int_equal(fsutil_remove_stale_temps(t->file), 0);
+}
+
 static void test_rewrite_file(void **state)
 {
     struct tmp *t = *state;
@@ -1109,6 +1132,7 @@ int main(void)
         cmocka_unit_test(test_quoting_unsafe_values),
         cmocka_unit_test(test_rewrite_rename_keys),
         cmocka_unit_test_setup_teardown(test_rewrite_file, setup_tmp, teardown_tmp),
+        cmocka_unit_test_setup_teardown(test_stale_temps_removed, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_rewrite_follows_symlink, setup_tmp, teardown_tmp),
         cmocka_unit_test_setup_teardown(test_rewrite_read_only_dir_keeps_old_file, setup_tmp,
                                         teardown_tmp),
