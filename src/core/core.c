@@ -241,6 +241,30 @@ void core_link_start_clock(struct link *link, const struct core_time *now)
     }
 }
 
+void core_info_asked(struct instance *inst, const struct core_time *now)
+{
+    const struct link *l = inst->link;
+    if (inst->info_inflight == 0 || inst->info_asked_conn_ms != l->cmd_connected_since_ms) {
+        inst->info_inflight = 0;
+        inst->info_asked_ms = now->mono_ms;
+        inst->info_asked_conn_ms = l->cmd_connected_since_ms;
+    }
+    inst->info_inflight++;
+}
+
+/* Replies come in the order of the requests; with more than one in flight
+ * the next one's send time is not kept, and the oldest stands in for it:
+ * that can only make the data look older than it is. */
+void core_info_answered(struct instance *inst, const struct core_time *now)
+{
+    if (inst->info_inflight > 0) {
+        inst->info_written_ms = inst->info_asked_ms;
+        inst->info_inflight--;
+    } else {
+        inst->info_written_ms = now->mono_ms - 1;
+    }
+}
+
 /* --- lookups by id: replies carry ids, found in O(1) ------------------------- */
 
 struct instance *core_instance_find(const struct core *core, uint64_t id)

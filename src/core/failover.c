@@ -114,10 +114,16 @@ static int replica_usable(const struct master *m, const struct instance *r,
     int64_t link_down_ms = r->master_link_up ? 0 : r->master_link_down_since_s * 1000;
     if (link_down_ms > max_master_down_ms)
         return 0;
-    /* Extension: data older than replica-validity-time is never promoted. */
-    if (m->replica_validity_ms > 0 && !r->master_link_up &&
-        (r->master_link_down_since_s < 0 || link_down_ms > m->replica_validity_ms))
-        return 0;
+    /* Extension: data older than replica-validity-time is never promoted.
+     * The INFO says how long the link had been down when it was written;
+     * the time since then (counted from the request, which an INFO held up
+     * in the network cannot hide) is added. */
+    if (m->replica_validity_ms > 0) {
+        if (!r->master_link_up && r->master_link_down_since_s < 0)
+            return 0;
+        if (link_down_ms + (t - r->info_written_ms) > m->replica_validity_ms)
+            return 0;
+    }
     return 1;
 }
 
@@ -312,6 +318,7 @@ static void state_send_noone(const struct core_time *now, struct master *m,
     static const char *const info[] = {"INFO"};
     core_act_send_renamed(out, m, r->link, TAG_INFO, r->id, 1, info);
     r->link->pending_commands++;
+    core_info_asked(r, now);
     core_act_event(out, LOG_NOTICE, "+failover-state-wait-promotion", r, "%s", "");
     set_state(m, FAILOVER_WAIT_PROMOTION, now);
 }
@@ -583,6 +590,7 @@ void failover_switch_master(struct core *core, const struct core_time *now, stru
                        FLAG_FORCE_FAILOVER | FLAG_MASTER_REBOOT | FLAG_SCRIPT_KILL_SENT);
     m->inst.runid[0] = '\0';
     m->inst.info_refresh_ms = 0;
+    m->inst.info_inflight = 0;
     m->inst.s_down_since_ms = 0;
     m->inst.o_down_since_ms = 0;
     m->inst.role_reported = ROLE_MASTER;

@@ -80,6 +80,10 @@ void core_master_hello_soon(struct master *m);
 
 /* Starts a new link's clocks (see core.c). */
 void core_link_start_clock(struct link *link, const struct core_time *now);
+/* Records an INFO request sent to inst (see info_asked_ms in model.h). */
+void core_info_asked(struct instance *inst, const struct core_time *now);
+/* Accounts for an INFO reply to inst: sets info_written_ms. */
+void core_info_answered(struct instance *inst, const struct core_time *now);
 
 /* failover.c */
 /* Stops m's failover because config epoch `epoch` (newer) was seen. */

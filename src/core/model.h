@@ -152,6 +152,13 @@ struct instance {
     int64_t last_master_down_reply_ms;
     int64_t last_ask_ms;     /* sentinels: last is-master-down question */
     int64_t info_refresh_ms; /* when the last INFO reply arrived, 0 = never */
+    /* How old the last INFO can be: it was written no earlier than the
+     * request it answers was sent.  INFO requests in flight on the current
+     * connection and when the oldest of them was sent. */
+    int64_t info_asked_ms;
+    int64_t info_asked_conn_ms; /* the connection's cmd_connected_since_ms */
+    int info_inflight;
+    int64_t info_written_ms; /* the last INFO was written at or after this */
     char *info_cache;        /* last INFO text, owned, may be NULL */
     enum role_reported role_reported;
     int64_t role_reported_ms;

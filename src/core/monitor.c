@@ -41,11 +41,13 @@ static void send_ping(struct instance *inst, const struct core_time *now,
         l->act_ping_ms = now->mono_ms;
 }
 
-static void send_info(struct instance *inst, struct core_actions *out)
+static void send_info(struct instance *inst, const struct core_time *now,
+                      struct core_actions *out)
 {
     static const char *const argv[] = {"INFO"};
     core_act_send_renamed(out, rename_scope(inst), inst->link, TAG_INFO, inst->id, 1, argv);
     inst->link->pending_commands++;
+    core_info_asked(inst, now);
 }
 
 /* Fills h with what we announce about master m on link l.  Returns -1 when
@@ -112,7 +114,7 @@ static void send_periodic(struct core *core, const struct core_time *now,
     }
     if (inst->kind != INSTANCE_SENTINEL &&
         (inst->info_refresh_ms == 0 || now->mono_ms - inst->info_refresh_ms > info_period))
-        send_info(inst, out);
+        send_info(inst, now, out);
     int64_t period = ping_period_ms(inst);
     /* A fresh connection is pinged at once, as Redis Sentinel does. */
     int fresh = l->last_ping_ms < l->cmd_connected_since_ms;
@@ -447,8 +449,10 @@ static void on_info_reply(struct core *core, const struct core_time *now, uint64
                           const struct core_reply *r, struct core_actions *out)
 {
     struct instance *inst = instance_by_id(core, id);
-    if (inst == NULL || inst->kind == INSTANCE_SENTINEL || r == NULL ||
-        r->type != CORE_REPLY_STRING)
+    if (inst == NULL || inst->kind == INSTANCE_SENTINEL)
+        return;
+    core_info_answered(inst, now);
+    if (r == NULL || r->type != CORE_REPLY_STRING)
         return;
     inst->info_refresh_ms = now->mono_ms;
     free(inst->info_cache);

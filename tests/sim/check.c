@@ -275,12 +275,15 @@ static int64_t link_down_ms(const struct sim *sim, const struct sim_node *n)
     return sim->now_ms - n->link_down_since_ms;
 }
 
-/* The core judges from INFO up to five seconds old, in whole seconds, so
- * the node's own state gets that much slack. */
-#define VALIDITY_SLACK_MS 7000
+/* The core dates an INFO from its request, so what it believes is never
+ * less than the truth, but for the whole seconds INFO counts in. */
+#define VALIDITY_SLACK_MS 1000
+/* A node restarted after the INFO the core judged by was written is a node
+ * the core cannot know about yet (INFO is at most five seconds old then). */
+#define VALIDITY_RESTART_GRACE_MS 7000
 
 /* How stale s believes the replica at addr is: its INFO's link-down time
- * plus the time since that INFO arrived; -1 if s has no such replica. */
+ * plus the time since that INFO was requested; -1 if s has no such replica. */
 static int64_t believed_down_ms(const struct sim *sim, const struct sim_sentinel *s,
                                 const char *addr)
 {
@@ -291,9 +294,8 @@ static int64_t believed_down_ms(const struct sim *sim, const struct sim_sentinel
         char mine[HOST_MAX + 8];
         snprintf(mine, sizeof(mine), "%s:%d", r->addr.host, r->addr.port);
         if (strcmp(mine, addr) == 0)
-            return r->master_link_up ? 0
-                                     : r->master_link_down_since_s * 1000 +
-                                           (now - r->info_refresh_ms);
+            return (r->master_link_up ? 0 : r->master_link_down_since_s * 1000) +
+                   (now - r->info_written_ms);
     }
     return -1;
 }
@@ -307,7 +309,7 @@ static void check_validity(struct sim *sim, struct sim_sentinel *s, const struct
         const struct sim_node *n = &sim->nodes[i];
         char mine[HOST_MAX + 8];
         snprintf(mine, sizeof(mine), "%s:%d", n->ip, n->port);
-        if (strcmp(mine, addr) != 0 || sim->now_ms - n->started_ms < VALIDITY_SLACK_MS)
+        if (strcmp(mine, addr) != 0 || sim->now_ms - n->started_ms < VALIDITY_RESTART_GRACE_MS)
             continue;
         int64_t down = link_down_ms(sim, n);
         if (down <= sim->replica_validity_ms + VALIDITY_SLACK_MS)

@@ -6,6 +6,7 @@
  * hello, and SIMULATE-FAILURE.
  */
 #include "core_harness.h"
+#include "core/internal.h"
 
 #define MASTER_TEXT "master mymaster 10.0.0.1 6379"
 #define AT_OLD " @ mymaster 10.0.0.1 6379"
@@ -548,6 +549,41 @@ static void test_replica_validity_time_keeps_fresh_enough_data(void **state)
     assert_string_equal(force_and_select(h), SELECTED R2 AT_OLD);
 }
 
+static void test_replica_validity_time_counts_the_age_of_info(void **state)
+{
+    /* An INFO answered late (held up in the network) is dated from its
+     * request, not its arrival: link down 6 s when written, requested 5 s
+     * before it arrived, is 11 s old, beyond a replica-validity-time of 10 s. */
+    struct harness *h = world(state, 32, 1, 0);
+    struct master *m = h_master(h);
+    m->replica_validity_ms = 10000;
+    discover(h);
+    struct instance *r = h_replica(h, "10.0.0.2", 6379);
+    assert_non_null(r);
+    h->nodes[1].answers_info = 0;
+    for (int i = 0; i < 150 && r->info_inflight == 0; i++)
+        h_tick(h);
+    assert_true(r->info_inflight > 0);
+    int64_t first_ask = r->info_asked_ms;
+    h_run(h, 5000);
+    assert_true(r->info_asked_ms == first_ask);
+    h->nodes[1].force_link_down = 1;
+    h->nodes[1].force_down_s = 6;
+    char *text = h_info_text(h, &h->nodes[1]);
+    struct core_reply reply = {.type = CORE_REPLY_STRING, .str = text, .len = strlen(text)};
+    struct core_event ev = {.type = CORE_EV_REPLY, .link_id = r->link->id, .tag = TAG_INFO,
+                            .ctx = r->id, .reply = &reply};
+    h_step_raw(h, &ev);
+    free(text);
+    assert_true(r->info_written_ms == first_ask);
+    assert_true(r->info_refresh_ms == h->now.mono_ms);
+    assert_false(r->master_link_up);
+    assert_null(failover_select_replica(m, &h->now));
+    /* The same INFO written just now is 6 s old: fresh enough. */
+    r->info_written_ms = h->now.mono_ms;
+    assert_ptr_equal(failover_select_replica(m, &h->now), r);
+}
+
 static void test_no_good_replica_aborts_the_failover(void **state)
 {
     struct harness *h = world(state, 31, 2, 2);
@@ -904,6 +940,7 @@ int main(void)
         H_TEST(test_replica_with_master_link_down_briefly_is_chosen),
         H_TEST(test_replica_validity_time_excludes_older_data),
         H_TEST(test_replica_validity_time_keeps_fresh_enough_data),
+        H_TEST(test_replica_validity_time_counts_the_age_of_info),
         H_TEST(test_no_good_replica_aborts_the_failover),
         H_TEST(test_forced_failover_needs_no_votes),
         H_TEST(test_forced_failover_refused_while_one_runs),
