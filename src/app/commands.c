@@ -1387,10 +1387,10 @@ static void commands_info_clients(struct commands_text *t, struct client *c)
     }
     commands_text_add(t,
         "# Clients\r\nconnected_clients:%zu\r\ncluster_connections:0\r\n"
-        "maxclients:%d\r\nclient_recent_max_input_buffer:%zu\r\n"
+        "maxclients:%zu\r\nclient_recent_max_input_buffer:%zu\r\n"
         "client_recent_max_output_buffer:%zu\r\nblocked_clients:0\r\n"
         "tracking_clients:0\r\nclients_in_timeout_table:0\r\n",
-        server_client_count(server), SERVER_MAX_CLIENTS, max_in, max_out);
+        server_client_count(server), server_max_clients(server), max_in, max_out);
 }
 
 /* Redis's stats fields in Redis's order; those about data, replication

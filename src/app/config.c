@@ -31,6 +31,7 @@
 #include "app/fsutil.h"
 
 #define CONFIG_DEFAULT_PORT 26379
+#define CONFIG_DEFAULT_MAXCLIENTS 10000
 #define CONFIG_MAX_BINDS 16 /* Redis's limit on bind addresses */
 #define CONFIG_CMDLINE_SOURCE "(command line)"
 
@@ -391,7 +392,7 @@ static const char *const config_ignored[] = {
     "list-max-listpack-size", "list-max-ziplist-entries", "list-max-ziplist-size",
     "list-max-ziplist-value", "loading-process-events-interval-bytes", "loadmodule",
     "lua-enable-deprecated-api", "lua-replicate-commands", "lua-time-limit", "masterauth",
-    "masteruser", "maxclients", "maxmemory", "maxmemory-clients", "maxmemory-eviction-tenacity",
+    "masteruser", "maxmemory", "maxmemory-clients", "maxmemory-eviction-tenacity",
     "maxmemory-policy", "maxmemory-samples", "min-replicas-max-lag", "min-replicas-to-write",
     "min-slaves-max-lag", "min-slaves-to-write", "no-appendfsync-on-rewrite",
     "notify-keyspace-events", "oom-score-adj", "oom-score-adj-values", "proc-title-template",
@@ -587,6 +588,17 @@ static int config_do_parallel_syncs(struct config_parser *p, struct config_maste
     return 0;
 }
 
+/* Clients served at once; main.c may lower it to fit the open-file limit. */
+static int config_do_maxclients(struct config_parser *p, struct config_master *m, int argc,
+                                char **argv)
+{
+    int64_t v = 0;
+    if (config_int64(argv[1], 1, INT_MAX, &v) < 0)
+        return config_fail(p, "invalid value '%s' for 'maxclients' (1 to %d)", argv[1], INT_MAX);
+    p->cfg->maxclients = (int)v;
+    return 0;
+}
+
 /* notification-script and client-reconfig-script; "" unsets. */
 static int config_do_script(struct config_parser *p, struct config_master *m, int argc, char **argv)
 {
@@ -770,6 +782,7 @@ static const struct config_directive config_directives[] = {
     {"dir", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_dir},
     {"requirepass", 2, 2, 1, GLOBAL, CONFIG_OPTIONAL, CFG(requirepass), 0, NULL},
     {"user", 2, -1, 2, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_user},
+    {"maxclients", 2, 2, 0, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_maxclients},
     {"http-port", 2, 2, 1, GLOBAL, CONFIG_PORT, CFG(http_port), 0, NULL},
     {"http-bind", 2, 2, 1, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_address},
     {"include", 2, 2, 0, GLOBAL, CONFIG_CUSTOM, 0, 0, config_do_include},
@@ -1064,6 +1077,7 @@ void config_defaults(struct config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->port = CONFIG_DEFAULT_PORT;
+    cfg->maxclients = CONFIG_DEFAULT_MAXCLIENTS;
     cfg->protected_mode = 0;
     cfg->logfile = config_xstrdup("");
     cfg->loglevel = LOG_NOTICE;

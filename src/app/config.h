@@ -97,6 +97,7 @@ struct config {
     int64_t script_max_exec_ms;
     int http_port;
     char *http_bind;
+    int maxclients;
     /* TLS, as redis-server names it; net/tls.c builds the contexts.
      * Strings are NULL when unset. */
     int tls_port;           /* 0: no TLS listener */

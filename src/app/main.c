@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -256,6 +257,61 @@ static int app_load(struct app *app, int argc, char **argv)
     return -1;
 }
 
+/* Descriptors kept for ourselves besides clients (log, listeners, links,
+ * scripts), as redis-server keeps 32. */
+#define APP_RESERVED_FDS 32
+
+/* Raises the open-file limit to fit maxclients, or lowers maxclients to
+ * fit the limit, saying so as redis-server does.  Returns -1 when not even
+ * one client fits. */
+static int app_fit_maxclients(struct config *cfg)
+{
+    struct rlimit rl;
+    rlim_t want = (rlim_t)cfg->maxclients + APP_RESERVED_FDS;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        log_write(LOG_WARNING, "Unable to obtain the current NOFILE limit (%s), assuming 1024 "
+                  "and setting the max clients configuration accordingly.", strerror(errno));
+        rl.rlim_cur = 1024;
+    } else if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+        rlim_t old = rl.rlim_cur;
+        rlim_t best = old;
+        int err = 0;
+        /* Try the whole amount, then less, down to what we have. */
+        for (rlim_t try = want; try > old; try = try > 16 ? try - 16 : 0) {
+            struct rlimit next = {try, rl.rlim_max > try ? rl.rlim_max : try};
+            if (setrlimit(RLIMIT_NOFILE, &next) == 0) {
+                best = try;
+                break;
+            }
+            err = errno;
+        }
+        if (best < want) {
+            log_write(LOG_WARNING, "You requested maxclients of %d requiring at least %llu max "
+                      "file descriptors.", cfg->maxclients, (unsigned long long)want);
+            log_write(LOG_WARNING, "Server can't set maximum open files to %llu because of OS "
+                      "error: %s.", (unsigned long long)want, strerror(err));
+        } else {
+            log_write(LOG_NOTICE, "Increased maximum number of open files to %llu (it was "
+                      "originally set to %llu).", (unsigned long long)want,
+                      (unsigned long long)old);
+        }
+        rl.rlim_cur = best;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+        return 0;
+    if (rl.rlim_cur <= APP_RESERVED_FDS) {
+        log_write(LOG_WARNING, "Your current 'ulimit -n' of %llu is not enough for the server "
+                  "to start. Please increase your open file limit to at least %llu. Exiting.",
+                  (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+        return -1;
+    }
+    cfg->maxclients = (int)(rl.rlim_cur - APP_RESERVED_FDS);
+    log_write(LOG_WARNING, "Current maximum open files is %llu. maxclients has been reduced to "
+              "%d to compensate for low ulimit. If you need higher maxclients increase "
+              "'ulimit -n'.", (unsigned long long)rl.rlim_cur, cfg->maxclients);
+    return 0;
+}
+
 /* Builds the TLS contexts, then the plain and TLS listeners.  Runs after
  * the chdir into dir, so relative certificate paths mean what they mean
  * to redis-server.  Returns 0, or -1 after logging why. */
@@ -311,7 +367,7 @@ static int app_start(struct app *app)
     int stale = fsutil_remove_stale_temps(app->cfg->path);
     if (stale > 0)
         log_write(LOG_NOTICE, "Removed %d temp file(s) left by an interrupted config save", stale);
-    if (app_listen(app) < 0)
+    if (app_fit_maxclients(app->cfg) < 0 || app_listen(app) < 0)
         return 1;
     if (app_persist(app, err, sizeof(err)) < 0) {
         log_write(LOG_WARNING, "Sentinel config file %s is not writable: %s. Exiting...",

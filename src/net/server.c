@@ -122,6 +122,7 @@ struct server {
     struct event *accept_pause_ev;
     struct client *head, *tail;
     size_t client_count;
+    size_t max_clients; /* maxclients */
     uint64_t next_client_id;
     struct client *executing;
     struct client *close_queue;
@@ -734,7 +735,7 @@ static void server_accept(struct server *server, evutil_socket_t fd,
     size_t refusal_len = 0;
     struct client *c;
 
-    if (server->client_count >= SERVER_MAX_CLIENTS) {
+    if (server->client_count >= server->max_clients) {
         server->rejected_connections++;
         refusal = full_msg;
         refusal_len = sizeof(full_msg) - 1;
@@ -972,6 +973,8 @@ struct server *server_new(struct event_base *base, struct app *app,
     }
     server->base = base;
     server->app = app;
+    server->max_clients = app && app->cfg && app->cfg->maxclients > 0
+                              ? (size_t)app->cfg->maxclients : SERVER_MAX_CLIENTS;
     server->close_ev = event_new(base, -1, 0, server_on_close_queue, server);
     server->accept_pause_ev = evtimer_new(base, server_on_accept_resume,
                                           server);
@@ -1353,6 +1356,11 @@ int server_glob_match(const char *pattern, size_t pattern_len,
 size_t server_client_count(const struct server *server)
 {
     return server->client_count;
+}
+
+size_t server_max_clients(const struct server *server)
+{
+    return server->max_clients;
 }
 
 size_t server_pubsub_channel_count(const struct server *server)

@@ -26,6 +26,7 @@ struct client;
 #define SERVER_MAX_QUERY_BYTES (8 * 1024 * 1024)
 #define SERVER_MAX_OUTPUT_BYTES (64 * 1024 * 1024)
 #define SERVER_MAX_PUBSUB_OUTPUT_BYTES (32 * 1024 * 1024)
+/* The default of maxclients. */
 #define SERVER_MAX_CLIENTS 10000
 
 /* A port for server_new that binds no plain-text listener (`port 0` in
@@ -61,6 +62,8 @@ int server_publish(struct server *server, const char *channel,
 
 /* Number of connected clients; of pub/sub channels and patterns in use. */
 size_t server_client_count(const struct server *server);
+/* maxclients: connections past it are refused. */
+size_t server_max_clients(const struct server *server);
 size_t server_pubsub_channel_count(const struct server *server);
 size_t server_pubsub_pattern_count(const struct server *server);
 
