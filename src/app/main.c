@@ -16,6 +16,7 @@
 #include <event2/event.h>
 
 #include "app/app.h"
+#include "app/commands.h"
 #include "app/config.h"
 #include "app/events.h"
 #include "app/fsutil.h"
@@ -227,6 +228,37 @@ static int write_pidfile(const char *path)
     return fclose(f);
 }
 
+/* --test-config: what start-up would refuse besides the file itself (ACL
+ * rules naming unknown commands, TLS files that do not load), checked from
+ * dir as start-up does.  Returns the exit status. */
+static int app_test_config(const struct config *cfg)
+{
+    char err[512];
+    const char *what = NULL;
+    if (cfg->dir != NULL && chdir(cfg->dir) < 0) {
+        snprintf(err, sizeof(err), "Can't chdir to '%s': %s", cfg->dir, strerror(errno));
+        what = "dir";
+    } else if (commands_acl_check(cfg->acl, err, sizeof(err)) < 0) {
+        what = "ACL";
+    }
+    for (int client = 0; client < 2 && what == NULL; client++) {
+        if (!(client ? cfg->tls_replication : cfg->tls_port != 0))
+            continue;
+        struct ssl_ctx_st *ctx = client ? tls_client_ctx_new(cfg, err, sizeof(err))
+                                        : tls_server_ctx_new(cfg, err, sizeof(err));
+        if (ctx == NULL)
+            what = "TLS";
+        tls_ctx_free(ctx);
+    }
+    if (what != NULL) {
+        fprintf(stderr, "\n*** FATAL CONFIG FILE ERROR (sentineld %s) ***\n%s: %s\n",
+                SENTINELD_VERSION, what, err);
+        return 1;
+    }
+    printf("Configuration of %s is OK\n", cfg->path);
+    return 0;
+}
+
 /* Loads the config and builds the core.  Returns 0, or the exit status. */
 static int app_load(struct app *app, int argc, char **argv)
 {
@@ -250,10 +282,8 @@ static int app_load(struct app *app, int argc, char **argv)
                 SENTINELD_VERSION, err);
         return 1;
     }
-    if (app->cfg->test_config) {
-        printf("Configuration of %s is OK\n", app->cfg->path);
-        return 0;
-    }
+    if (app->cfg->test_config)
+        return app_test_config(app->cfg);
     return -1;
 }
 

@@ -128,3 +128,24 @@ def test_test_config_rejects_a_bad_file(binary, tmp_path, case):
     assert rc != 0, out
     assert took < QUICK_S
     assert names_line(out, path, BAD_LINE, False), out
+
+
+@pytest.mark.sentineld_only
+@pytest.mark.parametrize("line,why", [
+    ("tls-port %(port)d\ntls-cert-file missing.crt\ntls-key-file missing.key",
+     "TLS:"),
+    ("tls-replication yes\ntls-ca-cert-file missing-ca.crt", "TLS:"),
+    ("user alice on >secret +nosuchcommand", "ACL:"),
+])
+def test_test_config_checks_what_start_up_checks(binary, tmp_path, line, why):
+    """--test-config refuses what start-up would refuse beyond the file's
+    syntax: TLS files that do not load, ACL rules naming unknown commands
+    (and accepts the same file without them)."""
+    port = harness.free_port()
+    base = "port %d\nbind 127.0.0.1\ndir %s\n" % (port, tmp_path)
+    text = base + (line % {"port": harness.free_port()}) + "\n"
+    rc, out, path, took = run(binary, tmp_path, text, ["--test-config"])
+    assert rc != 0, out
+    assert why in out, out
+    rc, out, path, took = run(binary, tmp_path, base, ["--test-config"])
+    assert rc == 0, out
