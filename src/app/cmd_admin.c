@@ -414,10 +414,11 @@ static int config_set_one(struct app *app, const char *name, const char *v)
         cfg->announce_port = st->announce_port = (int)n;
     } else if (strcasecmp(name, "sentinel-user") == 0) {
         replace_str(&cfg->sentinel_user, v);
-        replace_str(&st->sentinel_user, v);
+        config_apply_peer_auth(cfg, st);
     } else if (strcasecmp(name, "sentinel-pass") == 0) {
+        /* "" unsets it: requirepass is used again, as at start-up. */
         replace_str(&cfg->sentinel_pass, v);
-        replace_str(&st->sentinel_pass, v);
+        config_apply_peer_auth(cfg, st);
     } else if (strcasecmp(name, "loglevel") == 0) {
         static const char *const names[] = {"debug", "verbose", "notice", "warning"};
         int lvl = -1;

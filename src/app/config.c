@@ -1368,24 +1368,29 @@ static char *config_dup_or_null(const char *s)
 }
 
 /* Settings first: sentinel links copy sentinel-user/pass when created. */
+void config_apply_peer_auth(const struct config *cfg, struct core_settings *s)
+{
+    /* Without sentinel-pass, Redis Sentinel logs in to its peers with
+     * its own requirepass as the default user: one password for both
+     * directions, as configs from before sentinel-pass expect. */
+    int own = cfg->sentinel_pass != NULL && cfg->sentinel_pass[0] != '\0';
+    free(s->sentinel_user);
+    free(s->sentinel_pass);
+    s->sentinel_user = own ? config_dup_or_null(cfg->sentinel_user) : NULL;
+    s->sentinel_pass = config_dup_or_null(own ? cfg->sentinel_pass : cfg->requirepass);
+}
+
 static void config_apply_settings(const struct config *cfg, struct core *core)
 {
     struct core_settings *s = &core->settings;
     free(s->announce_ip);
-    free(s->sentinel_user);
-    free(s->sentinel_pass);
     s->announce_ip = config_dup_or_null(cfg->announce_ip);
     s->announce_port = cfg->announce_port;
     /* With tls-replication, peers reach us on the TLS port, so that is the
      * port our hellos announce, as Redis Sentinel does. */
     s->port = cfg->tls_replication && cfg->tls_port != 0 ? cfg->tls_port : cfg->port;
     s->announce_hostnames = cfg->announce_hostnames;
-    /* Without sentinel-pass, Redis Sentinel logs in to its peers with
-     * its own requirepass as the default user: one password for both
-     * directions, as configs from before sentinel-pass expect. */
-    int own = cfg->sentinel_pass != NULL && cfg->sentinel_pass[0] != '\0';
-    s->sentinel_user = own ? config_dup_or_null(cfg->sentinel_user) : NULL;
-    s->sentinel_pass = config_dup_or_null(own ? cfg->sentinel_pass : cfg->requirepass);
+    config_apply_peer_auth(cfg, s);
     s->script_max_exec_ms = cfg->script_max_exec_ms;
 }
 

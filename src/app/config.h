@@ -153,6 +153,12 @@ int config_load(struct config *cfg, const char *path, int argc,
 int config_apply(const struct config *cfg, struct core *core,
                  const struct core_time *now, char *err, size_t errlen);
 
+/* The credentials we log in to peer sentinels with: sentinel-user and
+ * sentinel-pass, or requirepass as the default user when sentinel-pass is
+ * unset (as Redis Sentinel does).  Replaces those in s. */
+struct core_settings;
+void config_apply_peer_auth(const struct config *cfg, struct core_settings *s);
+
 /* Produces the rewritten text of the config file: old_text (may be NULL)
  * with lines updated in place and generated state appended.  Returns a
  * malloc'd NUL-terminated string the caller frees, or NULL on OOM. */

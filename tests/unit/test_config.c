@@ -869,6 +869,35 @@ static void test_rewrite_in_place(void **state)
     config_clear(&cfg);
 }
 
+/* Peers are logged in to with sentinel-user/pass, or with requirepass as
+ * the default user when sentinel-pass is unset, also after SENTINEL CONFIG
+ * SET sentinel-pass "" (which goes through the same function). */
+static void test_peer_auth_falls_back_to_requirepass(void **state)
+{
+    struct config cfg;
+    struct core_settings st;
+    (void)state;
+    memset(&st, 0, sizeof(st));
+    config_defaults(&cfg);
+    cfg.requirepass = strdup("rp");
+    cfg.sentinel_user = strdup("u");
+    config_apply_peer_auth(&cfg, &st);
+    assert_null(st.sentinel_user);
+    assert_string_equal(st.sentinel_pass, "rp");
+    cfg.sentinel_pass = strdup("sp");
+    config_apply_peer_auth(&cfg, &st);
+    assert_string_equal(st.sentinel_user, "u");
+    assert_string_equal(st.sentinel_pass, "sp");
+    free(cfg.sentinel_pass);
+    cfg.sentinel_pass = NULL;
+    config_apply_peer_auth(&cfg, &st);
+    assert_null(st.sentinel_user);
+    assert_string_equal(st.sentinel_pass, "rp");
+    free(st.sentinel_user);
+    free(st.sentinel_pass);
+    config_clear(&cfg);
+}
+
 /* A NUL byte in a comment the rewrite keeps must not cut the file short. */
 static void test_rewrite_drops_nul_in_kept_line(void **state)
 {
@@ -1127,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_render_round_trip),
         cmocka_unit_test(test_render_fresh),
         cmocka_unit_test(test_rewrite_in_place),
+        cmocka_unit_test(test_peer_auth_falls_back_to_requirepass),
         cmocka_unit_test(test_rewrite_drops_nul_in_kept_line),
         cmocka_unit_test(test_rewrite_defaults),
         cmocka_unit_test(test_quoting_unsafe_values),
