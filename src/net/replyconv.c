@@ -35,6 +35,10 @@ redisReader *replyconv_reader_new(void)
         replyconv_functions.createArray = replyconv_create_array;
     }
     reader->fn = &replyconv_functions;
+    /* An idle reader keeps at most this much buffer (hiredis's default
+     * keeps 16 KB): with thousands of links, the INFO-sized buffers each
+     * one held were most of our memory per monitored instance. */
+    reader->maxbuf = REPLYCONV_IDLE_BUFFER_BYTES;
     return reader;
 }
 

@@ -22,7 +22,11 @@
  * gigabytes with one line.  No reply we ask for comes near it. */
 #define REPLYCONV_MAX_ARRAY_HEADER 65536
 
-/* A hiredis reader that refuses arrays over REPLYCONV_MAX_ARRAY_HEADER;
+/* The most buffer an idle reader keeps between replies. */
+#define REPLYCONV_IDLE_BUFFER_BYTES 512
+
+/* A hiredis reader that refuses arrays over REPLYCONV_MAX_ARRAY_HEADER
+ * and keeps little buffer while idle;
  * free it with redisReaderFree.  NULL when out of memory. */
 redisReader *replyconv_reader_new(void);
 
