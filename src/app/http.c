@@ -272,6 +272,22 @@ static const struct {
     {"/healthz", ROUTE_HEALTHZ, "text/plain; charset=utf-8"},
 };
 
+/* Sends the reply with body (borrowed, may be NULL).  evhttp writes the
+ * body it is given even in answer to HEAD, where a client keeping the
+ * connection open would take it for the next response: HEAD gets the
+ * headers GET would, the body's Content-Length among them, and no body. */
+static void http_send(struct evhttp_request *req, int code, const char *reason,
+                      struct evbuffer *body)
+{
+    if (body != NULL && evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+        char len[32];
+        snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", len);
+        body = NULL;
+    }
+    evhttp_send_reply(req, code, reason, body);
+}
+
 static void http_reply_text(struct evhttp_request *req, int code, const char *reason,
                             const char *text)
 {
@@ -281,7 +297,7 @@ static void http_reply_text(struct evhttp_request *req, int code, const char *re
     evhttp_add_header(out, "Cache-Control", "no-store");
     if (body != NULL)
         evbuffer_add(body, text, strlen(text));
-    evhttp_send_reply(req, code, reason, body);
+    http_send(req, code, reason, body);
     if (body != NULL)
         evbuffer_free(body);
 }
@@ -423,7 +439,7 @@ static void http_on_request(struct evhttp_request *req, void *arg)
     /* The body is sent from text itself, freed once written. */
     struct evbuffer *body = evbuffer_new();
     if (body != NULL && evbuffer_add_reference(body, text, len, http_free_text, text) == 0) {
-        evhttp_send_reply(req, code, code == HTTP_OK ? "OK" : "Service Unavailable", body);
+        http_send(req, code, code == HTTP_OK ? "OK" : "Service Unavailable", body);
     } else {
         free(text);
         evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
@@ -485,6 +501,19 @@ static evutil_socket_t http_listen_one(const char *host, int port, char *why, si
     return fd;
 }
 
+/* Serves requests arriving on fd, a listening socket, which evhttp takes
+ * over.  Returns 0, or -1 with fd closed. */
+static int http_adopt(struct http *h, evutil_socket_t fd)
+{
+    if (evhttp_accept_socket_with_handle(h->evh, fd) == NULL) {
+        close(fd);
+        return -1;
+    }
+    if (h->port == 0)
+        h->port = http_local_port(fd);
+    return 0;
+}
+
 /* Binds one address in Redis's bind syntax ("*", "::*", a leading "-" for
  * an address that may be missing).  Returns 0, or -1 with err filled. */
 static int http_bind(struct http *h, const char *bind, int port, char *err, size_t errlen)
@@ -501,13 +530,10 @@ static int http_bind(struct http *h, const char *bind, int port, char *err, size
                  port, why);
         return -1;
     }
-    if (evhttp_accept_socket_with_handle(h->evh, fd) == NULL) {
-        close(fd);
+    if (http_adopt(h, fd) < 0) {
         snprintf(err, errlen, "Could not listen for HTTP on %s:%d", host, port);
         return -1;
     }
-    if (h->port == 0)
-        h->port = http_local_port(fd);
     return 0;
 }
 
@@ -572,6 +598,20 @@ int http_start(struct app *app, char *err, size_t errlen)
     }
     log_write(LOG_NOTICE, "HTTP status on port %d: /metrics /status /healthz /",
               http_server->port);
+    return 0;
+}
+
+int http_serve_listener(struct app *app, int fd, char *err, size_t errlen)
+{
+    if (http_server == NULL && (http_server = http_new(app)) == NULL) {
+        close(fd);
+        snprintf(err, errlen, "Could not start the HTTP server: out of memory");
+        return -1;
+    }
+    if (http_adopt(http_server, fd) < 0) {
+        snprintf(err, errlen, "Could not serve HTTP on the given socket");
+        return -1;
+    }
     return 0;
 }
 

@@ -31,6 +31,13 @@ struct app;
  * address cannot be bound. */
 int http_start(struct app *app, char *err, size_t errlen);
 
+/* Serves HTTP on fd too, a socket already listening, of any family (the
+ * fuzz target gives it a unix socket, to stay off the network), starting
+ * the server if http_start has not.  app as for http_start.  fd is taken
+ * over: http_stop closes it.  Returns 0, or -1 with err filled and fd
+ * closed. */
+int http_serve_listener(struct app *app, int fd, char *err, size_t errlen);
+
 /* Closes every HTTP connection and listener.  A no-op when not started;
  * call it before the event base is freed. */
 void http_stop(void);

@@ -40,6 +40,7 @@
 #include "../../fuzz/fuzz_config.c"
 #include "../../fuzz/fuzz_core.c"
 #include "../../fuzz/fuzz_hello.c"
+#include "../../fuzz/fuzz_http.c"
 #include "../../fuzz/fuzz_info.c"
 #include "../../fuzz/fuzz_inline.c"
 #include "../../fuzz/fuzz_reply.c"
@@ -207,13 +208,19 @@ static void test_core(void **state)
     regress_replay("core", fuzz_core_one);
 }
 
+static void test_http(void **state)
+{
+    (void)state;
+    regress_replay("http", fuzz_http_one);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resp),   cmocka_unit_test(test_inline),
         cmocka_unit_test(test_config), cmocka_unit_test(test_info),
         cmocka_unit_test(test_hello),  cmocka_unit_test(test_reply),
-        cmocka_unit_test(test_core),
+        cmocka_unit_test(test_core),   cmocka_unit_test(test_http),
     };
     __sanitizer_set_death_callback(regress_on_death);
     return cmocka_run_group_tests_name("fuzz regression corpora", tests, NULL, NULL);
