@@ -346,7 +346,7 @@ static void on_elected(struct sim *sim, struct sim_sentinel *s, const struct mas
 {
     uint64_t epoch = m->failover_epoch;
     sim->stats.elections++;
-    if (m->inst.flags & FLAG_FORCE_FAILOVER)
+    if ((m->inst.flags & FLAG_FORCE_FAILOVER) || (epoch != 0 && epoch == s->forced_epoch))
         return;
     const struct election_record *prev = record_find(sim, epoch, 0);
     if (prev != NULL && prev->sentinel != s->idx)
@@ -410,6 +410,18 @@ void check_event(struct sim *sim, struct sim_sentinel *s, const struct core_acti
         on_promoted(sim, s, m, a);
         s->promoted_epoch = m->failover_epoch;
         event_replica(a, s->promoted, sizeof(s->promoted));
+    } else if (strcmp(type, "-failover-abort-no-good-slave") == 0) {
+        /* SENTINEL FAILOVER ends there, as in Redis Sentinel; with
+         * replica-validity-time that is what a replica whose last INFO is
+         * too old to vouch for it gets. */
+        if (sim->phase == PHASE_MANUAL && sim->replica_validity_ms > 0 &&
+            s->forced_epoch != 0 && m->failover_epoch == s->forced_epoch &&
+            !sim->manual_refused) {
+            sim->manual_refused = 1;
+            sim->stats.validity_excused++;
+            trace_line(sim, TRACE_KEY, "SENTINEL FAILOVER found no replica provably within "
+                       "replica-validity-time: the master stays");
+        }
     } else if (strcmp(type, "+tilt") == 0) {
         sim->stats.tilts++;
     }

@@ -362,6 +362,11 @@ int sentinel_force_failover(struct sim *sim, struct sim_sentinel *s, const char 
     }
     struct core_time now = sentinel_now(sim, s);
     int rc = core_force_failover(s->core, &now, sentinel_master(s), err, &s->acts);
+    /* Its election needs no votes (Redis Sentinel's rule); the flag that
+     * says so may be gone by the time the event is checked (a failover
+     * elected and aborted in one step), so the epoch is kept. */
+    if (rc == 0)
+        s->forced_epoch = sentinel_master(s)->failover_epoch;
     check_after_step(sim, s);
     run_actions(sim, s);
     return rc;

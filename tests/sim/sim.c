@@ -313,7 +313,8 @@ static int converged_now(struct sim *sim, char *why, size_t len)
         return 0;
     char addr[HOST_MAX + 8];
     agreed_addr(sim, addr, sizeof(addr));
-    if (sim->phase == PHASE_MANUAL && strcmp(addr, sim->manual_from) == 0) {
+    if (sim->phase == PHASE_MANUAL && strcmp(addr, sim->manual_from) == 0 &&
+        !sim->manual_refused) {
         snprintf(why, len, "still on %.64s after SENTINEL FAILOVER", addr);
         return 0;
     }

@@ -296,6 +296,7 @@ struct sim_sentinel {
     int static_peers;
     char last_announce[HOST_MAX + 32]; /* "ip:port@config_epoch" last hello */
     uint64_t promoted_epoch;           /* the last failover it promoted in */
+    uint64_t forced_epoch;             /* epoch of its last SENTINEL FAILOVER */
     char promoted[HOST_MAX + 8];       /* and the replica it promoted */
 };
 
@@ -441,6 +442,10 @@ struct sim {
     int manual_failover;      /* a SENTINEL FAILOVER once converged */
     int64_t outage_ms;        /* kill phase: sentinels down this long too */
     char manual_from[HOST_MAX + 8]; /* the master it moves away from */
+    /* The forced failover aborted for want of a replica provably within
+     * replica-validity-time (its INFO too old to tell): agreement on the
+     * same master then ends the phase. */
+    int manual_refused;
     int64_t replica_validity_ms;    /* replica-validity-time, 0 = off */
     struct sim_sentinel sentinels[SIM_MAX_SENTINELS];
     struct sim_node nodes[SIM_MAX_NODES];
