@@ -20,7 +20,8 @@
  *   code from the known set, framed so that a client keeping the
  *   connection reads it right: a body of its Content-Length or none (a
  *   reply to HEAD), no body without a length unless the connection then
- *   closes, nothing after a response that closes it; the last may be cut
+ *   closes, nothing after a response that closes it (by its Connection
+ *   field, else its version: open from HTTP/1.1 on); the last may be cut
  *   short only when the client half-closed early;
  * - with a password set, a 401 asks for Basic authentication, and a page,
  *   /status or /metrics is only served to a request whose bytes carry the
@@ -347,10 +348,31 @@ static int http_fuzz_carries(const struct http_fuzz_run *run, const char *passwo
     return 0;
 }
 
+/* One number of the version in a status line, as evhttp prints it ("%d"
+ * of the char it keeps): digits, perhaps after a minus sign.  Returns
+ * where it ends, or NULL. */
+static const char *http_fuzz_version_number(const char *p, const char *end, long *v)
+{
+    int neg = p < end && *p == '-';
+    const char *q = p + neg;
+    *v = 0;
+    if (q == end || *q < '0' || *q > '9')
+        return NULL;
+    for (; q < end && *q >= '0' && *q <= '9'; q++)
+        if ((*v = *v * 10 + (*q - '0')) > 1000)
+            return NULL;
+    if (neg)
+        *v = -*v;
+    return q;
+}
+
 /* Whether the connection stays open after a response with this version
- * ("1.1") and these header fields. */
-static int http_fuzz_persistent(const char *version, size_t version_len, const char *fields,
-                                size_t fields_len)
+ * and these header fields, as a client reads it (RFC 9112, 9.3): not when
+ * it says close; when it says keep-alive; otherwise from HTTP/1.1 on.
+ * The version is compared as a number, as evhttp does to decide whether
+ * to keep the connection: its own replies carry the request's version as
+ * it read it, which need not be 1.0 or 1.1 (it may even be negative). */
+static int http_fuzz_persistent(long major, long minor, const char *fields, size_t fields_len)
 {
     size_t len = 0;
     const char *conn = http_fuzz_header(fields, fields_len, "Connection", &len);
@@ -358,8 +380,7 @@ static int http_fuzz_persistent(const char *version, size_t version_len, const c
         return 0;
     if (conn != NULL && len == 10 && strncasecmp(conn, "keep-alive", 10) == 0)
         return 1;
-    return version_len >= 3 && version[0] == '1' && version[1] == '.' && version[2] >= '1' &&
-           version[2] <= '9';
+    return major > 1 || (major == 1 && minor >= 1);
 }
 
 /* Checks the response starting at p, whose header block is head bytes
@@ -369,13 +390,20 @@ static size_t http_fuzz_check_response(const struct http_fuzz_run *run, const ch
                                        size_t rest)
 {
     /* "HTTP/<version> <code> <reason>", the version as evhttp prints the
-     * request's. */
+     * request's: "<major>.<minor>", each a number, perhaps negative. */
     const char *sp = memchr(p, ' ', head < 16 ? head : 16);
     FUZZ_CHECK(head > 5 && memcmp(p, "HTTP/", 5) == 0 && sp != NULL);
     FUZZ_CHECK((size_t)(sp - p) + 5 <= head && sp[1] >= '1' && sp[1] <= '5' && sp[2] >= '0' &&
                sp[2] <= '9' && sp[3] >= '0' && sp[3] <= '9' && sp[4] == ' ');
     int code = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
     FUZZ_CHECK(http_fuzz_known_code(code));
+    long major = 0, minor = 0;
+    const char *dot = http_fuzz_version_number(p + 5, sp, &major);
+    FUZZ_CHECK(dot != NULL && dot < sp && *dot == '.');
+    FUZZ_CHECK(http_fuzz_version_number(dot + 1, sp, &minor) == sp);
+    /* The codes only http.c answers with: in a version it speaks. */
+    if (code == 200 || code == 401 || code == 404 || code == 503)
+        FUZZ_CHECK(major == 1 && (minor == 0 || minor == 1));
     const char *eol = http_fuzz_find(p, head, "\r\n");
     const char *fields = eol + 2;
     size_t fields_len = head - (size_t)(fields - p);
@@ -403,7 +431,7 @@ static size_t http_fuzz_check_response(const struct http_fuzz_run *run, const ch
     /* The body: Content-Length bytes, or none in a reply to HEAD; without
      * a length, none either on a connection that stays open, else up to
      * the close. */
-    int persistent = http_fuzz_persistent(p + 5, (size_t)(sp - p) - 5, fields, fields_len);
+    int persistent = http_fuzz_persistent(major, minor, fields, fields_len);
     const char *cl = http_fuzz_header(fields, fields_len, "Content-Length", &len);
     const char *after = p + head;
     size_t total = 0, left = rest - head;

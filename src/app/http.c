@@ -25,6 +25,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
 #include "app/app.h"
@@ -399,9 +400,31 @@ static void http_free_text(const void *data, size_t len, void *text)
     free(text);
 }
 
+/* evhttp answers in the request's HTTP version as it read it ("%d.%d" by
+ * sscanf, each kept in a char), so that a bogus one such as HTTP/-207.1 or
+ * HTTP/1.200 comes back as HTTP/49.1 or HTTP/1.-56.  It keeps the
+ * connection or not by comparing that version with 1.1, but adds the
+ * Content-Length of a body, and Connection: keep-alive to a 1.0 reply it
+ * keeps open, only for exactly 1.x: a reply to GET in "HTTP/49.1" had a
+ * body of no stated length on a connection left open, and one in
+ * "HTTP/1.-56" to a request saying keep-alive left open a connection it
+ * did not say would stay.  Such a request is answered in the version
+ * evhttp treats it as, 1.1 from 1.1 on and 1.0 below, so that the reply
+ * is framed and says what is done with the connection.  evhttp has no
+ * accessor for the version: it is the struct's own (http_struct.h). */
+static void http_version_fix(struct evhttp_request *req)
+{
+    if (req->major == 1 && (req->minor == 0 || req->minor == 1))
+        return;
+    int from_1_1 = req->major > 1 || (req->major == 1 && req->minor >= 1);
+    req->major = 1;
+    req->minor = from_1_1 ? 1 : 0;
+}
+
 static void http_on_request(struct evhttp_request *req, void *arg)
 {
     struct http *h = arg;
+    http_version_fix(req);
     http_conn_answered(h, req);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
