@@ -124,6 +124,11 @@ static int fsutil_sync_dir(const char *path)
     return rc;
 }
 
+/* A temp file of target is ".<name>" FSUTIL_TEMP_TAG and mkostemp's
+ * random part, next to it; the start-up cleaning looks for the same. */
+#define FSUTIL_TEMP_TAG ".tmp-"
+#define FSUTIL_TEMP_RANDOM "XXXXXX"
+
 /* Writes data into a new temp file next to target; fills tmp with its
  * name.  Returns the open descriptor, or -1 with errno and *step set. */
 static int fsutil_write_temp(const char *target, const void *data, size_t len, char *tmp,
@@ -132,7 +137,8 @@ static int fsutil_write_temp(const char *target, const void *data, size_t len, c
     const char *slash = strrchr(target, '/');
     int dirlen = slash == NULL ? 0 : (int)(slash - target + 1);
     const char *base = target + dirlen;
-    int n = snprintf(tmp, tmplen, "%.*s.%s.tmp-XXXXXX", dirlen, target, base);
+    int n = snprintf(tmp, tmplen, "%.*s.%s" FSUTIL_TEMP_TAG FSUTIL_TEMP_RANDOM, dirlen, target,
+                     base);
     if (n < 0 || (size_t)n >= tmplen) {
         *step = "temp file name";
         errno = ENAMETOOLONG;
@@ -211,13 +217,14 @@ int fsutil_remove_stale_temps(const char *path)
         snprintf(dir, sizeof(dir), ".");
     else
         snprintf(dir, sizeof(dir), "%.*s", slash == target ? 1 : (int)(slash - target), target);
-    int n = snprintf(prefix, sizeof(prefix), ".%s.tmp-", slash == NULL ? target : slash + 1);
+    int n = snprintf(prefix, sizeof(prefix), ".%s" FSUTIL_TEMP_TAG,
+                     slash == NULL ? target : slash + 1);
     DIR *d = n > 0 && (size_t)n < sizeof(prefix) ? opendir(dir) : NULL;
     if (d != NULL) {
         struct dirent *e;
         while ((e = readdir(d)) != NULL) {
-            /* mkostemp's six characters after the prefix, nothing else. */
-            if (strncmp(e->d_name, prefix, (size_t)n) != 0 || strlen(e->d_name + n) != 6)
+            if (strncmp(e->d_name, prefix, (size_t)n) != 0 ||
+                strlen(e->d_name + n) != sizeof(FSUTIL_TEMP_RANDOM) - 1)
                 continue;
             if (unlinkat(dirfd(d), e->d_name, 0) == 0)
                 removed++;
